@@ -1,0 +1,35 @@
+import type { BackwardLensResult, LossMode, ScoredToken, ExecutionProviderName } from '../result/schema';
+
+export type ExecutionProviderChoice = 'auto' | 'cpu' | 'cuda';
+
+export interface EngineOptions {
+  executionProvider?: ExecutionProviderChoice;
+  /** Where compiled graphs are cached; defaults to `~/.cache/backward-lens`. */
+  cacheDir?: string;
+  /** Timings and provider decisions, one line each. */
+  log?: (line: string) => void;
+}
+
+export interface AnalysisRequest {
+  /** The prompt (or, in `text` mode, the training text itself). */
+  prompt: string;
+  /** The target continuation; ignored in `text` mode. */
+  target: string;
+  lossMode: LossMode;
+  topK: number;
+  normalized?: boolean;
+  vectors?: boolean;
+  /** Refuse prompts longer than this many tokens (defaults to the model's context). */
+  maxTokens?: number;
+}
+
+/** A loaded model with a live onnxruntime session; reuse it across analyses. */
+export interface Engine {
+  readonly modelName: string;
+  readonly executionProvider: ExecutionProviderName;
+  readonly executionProviderNote: string | undefined;
+  analyze(request: AnalysisRequest): Promise<BackwardLensResult>;
+  /** The model's top-k next tokens after `prompt` (used to pre-fill the target box). */
+  predictNext(prompt: string, k: number): Promise<ScoredToken[]>;
+  dispose(): Promise<void>;
+}

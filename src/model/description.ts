@@ -1,0 +1,63 @@
+import type { Tokenizer } from '../tokenizer/tokenizer';
+
+/**
+ * The one internal description every loader produces. Weight names follow Hugging Face
+ * conventions (llama2.c checkpoints are mapped onto the Llama names) and keep the layout the
+ * file stores: Llama `nn.Linear` weights are [out, in], GPT-2 `Conv1D` weights are [in, out].
+ */
+export type Architecture = 'llama' | 'gpt2';
+
+export type WeightDType = 'float32' | 'float16' | 'bfloat16';
+
+export interface WeightRef {
+  /** Absolute path of the file holding the tensor's bytes. */
+  file: string;
+  dtype: WeightDType;
+  shape: number[];
+  /** Byte offset of the tensor inside `file`. */
+  offset: number;
+  /** Byte length of the tensor inside `file`. */
+  length: number;
+}
+
+export interface ModelConfig {
+  architecture: Architecture;
+  layers: number;
+  hiddenSize: number;
+  intermediateSize: number;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  vocabSize: number;
+  contextLength: number;
+  normEps: number;
+  /** Llama family only. */
+  ropeTheta: number;
+  /** llama2.c rotates interleaved pairs (2k, 2k+1); Hugging Face rotates halves (k, k + hd/2). */
+  ropeStyle: 'interleaved' | 'rotate-half';
+  /** Qwen2 has q/k/v biases. */
+  attentionBias: boolean;
+  tiedEmbeddings: boolean;
+}
+
+export interface ModelDescription {
+  /** Human-readable name, e.g. the folder name. */
+  name: string;
+  /** The folder or file the user pointed at. */
+  source: string;
+  config: ModelConfig;
+  /**
+   * Weight tensors by Hugging Face name. Llama: `model.embed_tokens.weight`,
+   * `model.layers.{i}.input_layernorm.weight`, `model.layers.{i}.self_attn.{q,k,v,o}_proj.weight`,
+   * `model.layers.{i}.self_attn.{q,k,v}_proj.bias` (Qwen2), `model.layers.{i}.post_attention_layernorm.weight`,
+   * `model.layers.{i}.mlp.{gate,up,down}_proj.weight`, `model.norm.weight`, `lm_head.weight`
+   * (present even when tied: then it refers to the embedding's bytes).
+   * GPT-2 (without any `transformer.` prefix): `wte.weight`, `wpe.weight`, `h.{i}.ln_1.{weight,bias}`,
+   * `h.{i}.attn.c_attn.{weight,bias}`, `h.{i}.attn.c_proj.{weight,bias}`, `h.{i}.ln_2.{weight,bias}`,
+   * `h.{i}.mlp.c_fc.{weight,bias}`, `h.{i}.mlp.c_proj.{weight,bias}`, `ln_f.{weight,bias}`.
+   */
+  weights: Record<string, WeightRef>;
+  /** Every file the weights live in (one for most models, several for sharded safetensors). */
+  weightFiles: string[];
+  tokenizer: Tokenizer;
+}

@@ -1,0 +1,88 @@
+/**
+ * The `*.blens.json` result format (schema "backward-lens/1"): what the engine returns, the
+ * panel shows and the extension saves. Plain data only, so every stage can pass it on as is.
+ */
+export const RESULT_SCHEMA = 'backward-lens/1';
+
+export type LossMode = 'paper' | 'continuation' | 'text';
+export type ExecutionProviderName = 'cpu' | 'cuda';
+
+export interface TokenInfo {
+  id: number;
+  text: string;
+}
+
+export interface ScoredToken extends TokenInfo {
+  prob: number;
+}
+
+/** One lens grid (FF1 inputs x_i, or FF2 VJPs δ_i) of one layer: one entry per input position. */
+export interface LensRow {
+  /** ‖v_i‖₂ of the raw vector (before any lens normalisation). */
+  norms: number[];
+  /** Top-k tokens of LL(v_i) = softmax(ln_f(v_i) · D), most probable first. */
+  top: ScoredToken[][];
+  /** Bottom-k tokens of LL(v_i), least probable first (what a descent step writes, for δ). */
+  bottom: ScoredToken[][];
+  /** Rank of the position's rank token in LL(v_i): tokens with strictly higher probability. */
+  targetRank: number[];
+  /** Only with `--vectors`: the raw vectors, [positions][hidden]. */
+  vectors?: number[][];
+}
+
+export interface LayerResult {
+  layer: number;
+  /** x_i: the FF1 input (post-norm residual). */
+  ff1: LensRow;
+  /** δ_i = dL/d(FF2 output). */
+  ff2: LensRow;
+  /** Frobenius norms of ∇W_FF1 = Σ_i (FF1 VJP)_i x_iᵀ and ∇W_FF2 = Σ_i δ_i h_iᵀ. */
+  gradNorm: { ff1: number; ff2: number };
+  /** Numerical ranks of those gradients, from the n×n Gram matrices of their factors. */
+  gradRank: { ff1: number; ff2: number };
+}
+
+export interface ModelInfo {
+  name: string;
+  architecture: 'llama' | 'gpt2';
+  layers: number;
+  hiddenSize: number;
+  vocabSize: number;
+  /** The folder or file the model was loaded from. */
+  source: string;
+  /** sha256 of the weight file(s), hex; several files are hashed in order, concatenated. */
+  sha256: string;
+}
+
+export interface LensSettings {
+  topK: number;
+  /** L2-normalise each vector before the lens (the paper's optional variant); default false. */
+  normalized: boolean;
+}
+
+export interface BackwardLensResult {
+  schema: typeof RESULT_SCHEMA;
+  /** ISO time of the analysis. */
+  createdAt: string;
+  model: ModelInfo;
+  executionProvider: ExecutionProviderName;
+  /** Why CUDA did not run, when it did not (absent when it ran, or was not asked for). */
+  executionProviderNote?: string;
+  lossMode: LossMode;
+  lens: LensSettings;
+  prompt: string;
+  target: string;
+  /** The graph's input positions, BOS included when the model uses one. */
+  tokens: TokenInfo[];
+  /** Ids the loss is taken on, in order. */
+  targetIds: number[];
+  /** For each input position, the token whose rank `targetRank` reports. */
+  rankIds: number[];
+  /** For each input position, its weight in the loss (0 where the position carries no loss term). */
+  lossWeights: number[];
+  loss: number;
+  /** The model's top-k next tokens at the last prompt position. */
+  prediction: ScoredToken[];
+  layers: LayerResult[];
+  timings: { compileMs: number; runMs: number };
+}
