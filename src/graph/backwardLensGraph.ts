@@ -1,0 +1,177 @@
+/**
+ * The one graph the engine runs: forward pass, loss, reverse-mode backward pass, and the
+ * Backward Lens read-out (vocabulary projections with top-k/bottom-k, norms, target ranks and
+ * the Gram matrices of the gradient factors), so only small tensors come back to JavaScript.
+ */
+import type { ModelDescription } from '../model/description';
+import { backward } from './autodiff';
+import { DType, Graph, Tensor } from './graph';
+import { forward, MlpTaps } from './models/transformer';
+import * as op from './ops';
+import * as plain from './plain';
+
+export type ComputeDType = 'float32' | 'float64';
+
+export interface LensGraphOptions {
+  computeDType: ComputeDType;
+  /** L2-normalise every vector before the lens (the paper's optional variant). */
+  normalized: boolean;
+}
+
+/** External data locations are `weights-<i>.bin`, i indexing `description.weightFiles`. */
+export const weightFileLocation = (index: number) => `weights-${index}.bin`;
+
+/** Names of the graph's inputs and outputs, shared with the session code that feeds and reads them. */
+export const IO = {
+  inputIds: 'input_ids',
+  targetIds: 'target_ids',
+  lossWeights: 'loss_weights',
+  rankIds: 'rank_ids',
+  predictPosition: 'predict_position',
+  topK: 'top_k',
+  loss: 'loss',
+  predictionIds: 'prediction_ids',
+  predictionLogProbs: 'prediction_logprobs',
+  topIds: 'lens_top_ids',
+  topLogProbs: 'lens_top_logprobs',
+  bottomIds: 'lens_bottom_ids',
+  bottomLogProbs: 'lens_bottom_logprobs',
+  norms: 'lens_norms',
+  targetRanks: 'lens_target_ranks',
+  gramFf1Input: 'gram_ff1_input',
+  gramFf1Vjp: 'gram_ff1_vjp',
+  gramFf2Input: 'gram_ff2_input',
+  gramFf2Vjp: 'gram_ff2_vjp',
+  ff1Input: 'ff1_input',
+  ff1Vjp: 'ff1_vjp',
+  ff2Input: 'ff2_input',
+  ff2Vjp: 'ff2_vjp',
+} as const;
+
+const SEQ = 'T';
+
+export function buildBackwardLensGraph(model: ModelDescription, options: LensGraphOptions): Graph {
+  const g = new Graph();
+  const dtype = options.computeDType;
+  const inputIds = g.input(IO.inputIds, 'int64', [SEQ]);
+  const targetIds = g.input(IO.targetIds, 'int64', [SEQ]);
+  const lossWeights = g.input(IO.lossWeights, dtype, [SEQ]);
+  const rankIds = g.input(IO.rankIds, 'int64', [SEQ]);
+  const predictPosition = g.input(IO.predictPosition, 'int64', [1]);
+  const topK = g.input(IO.topK, 'int64', [1]);
+
+  const pass = forward(g, model.config, weightSource(g, model, dtype), inputIds);
+  const logProbs = op.logSoftmax(g, pass.logits);
+  const loss = weightedNll(g, logProbs, targetIds, lossWeights, model.config.vocabSize);
+  g.output(loss, IO.loss);
+  emitPrediction(g, logProbs, predictPosition, topK);
+
+  const grads = backward(g, loss);
+  const gradOf = (t: Tensor) => {
+    const grad = grads.get(t);
+    if (!grad) throw new Error(`no gradient reaches ${t.name}`);
+    return grad;
+  };
+  const stack = (pick: (layer: MlpTaps) => Tensor) => stackLayers(g, pass.layers.map(pick));
+  const ff1Input = stack((l) => l.ff1Input);
+  const ff1Vjp = stack((l) => (l.ff1Outputs.length === 1 ? gradOf(l.ff1Outputs[0]) : op.concat(g, l.ff1Outputs.map(gradOf), 1)));
+  const ff2Input = stack((l) => l.ff2Input);
+  const ff2Vjp = stack((l) => gradOf(l.ff2Output));
+  g.output(ff1Input, IO.ff1Input);
+  g.output(ff1Vjp, IO.ff1Vjp);
+  g.output(ff2Input, IO.ff2Input);
+  g.output(ff2Vjp, IO.ff2Vjp);
+  g.output(gram(g, ff1Input), IO.gramFf1Input);
+  g.output(gram(g, ff1Vjp), IO.gramFf1Vjp);
+  g.output(gram(g, ff2Input), IO.gramFf2Input);
+  g.output(gram(g, ff2Vjp), IO.gramFf2Vjp);
+
+  emitLens(g, pass, plain.concatPlain(g, [ff1Input, ff2Vjp], 0), rankIds, topK, options);
+  return g;
+}
+
+function weightSource(g: Graph, model: ModelDescription, dtype: DType): (name: string) => Tensor {
+  const byLocation = new Map<string, Tensor>();
+  return (name) => {
+    const ref = model.weights[name];
+    if (!ref) throw new Error(`model ${model.name} has no weight ${name}`);
+    const fileIndex = model.weightFiles.indexOf(ref.file);
+    const key = `${fileIndex}:${ref.offset}`;
+    let stored = byLocation.get(key);
+    if (!stored) {
+      stored = g.external(g.fresh(name), ref.dtype, ref.shape, {
+        location: weightFileLocation(fileIndex),
+        offset: ref.offset,
+        length: ref.length,
+      });
+      byLocation.set(key, stored);
+    }
+    return op.cast(g, stored, dtype);
+  };
+}
+
+/** L = Σ_i w_i · (−log p(target_i | tokens ≤ i)); the loss mode only changes the weights. */
+function weightedNll(g: Graph, logProbs: Tensor, targetIds: Tensor, lossWeights: Tensor, vocabSize: number): Tensor {
+  const vocabIds = plain.arange(g, g.int64s([vocabSize]), 'int64', vocabSize);
+  const oneHot = plain.castPlain(
+    g,
+    plain.equal(g, plain.unsqueeze(g, targetIds, 1), vocabIds, [SEQ, vocabSize]),
+    logProbs.dtype,
+  );
+  const targetLogProbs = op.reduceSum(g, op.mul(g, logProbs, oneHot), [1]);
+  const weighted = op.mul(g, op.reshape(g, targetLogProbs, [SEQ]), lossWeights);
+  return op.neg(g, op.reshape(g, op.reduceSum(g, weighted, [0]), []));
+}
+
+function emitPrediction(g: Graph, logProbs: Tensor, position: Tensor, k: Tensor): void {
+  const row = plain.gather(g, logProbs, position);
+  const { values, indices } = plain.topK(g, row, k, true);
+  g.output(values, IO.predictionLogProbs);
+  g.output(indices, IO.predictionIds);
+}
+
+/** [T, w] per layer → [L, T, w]. */
+function stackLayers(g: Graph, perLayer: Tensor[]): Tensor {
+  return plain.concatPlain(g, perLayer.map((t) => plain.unsqueeze(g, t, 0)), 0);
+}
+
+/** Per-layer Gram matrices F Fᵀ, [L, T, T]: enough to get ‖Σ_i a_i b_iᵀ‖ and its rank. */
+function gram(g: Graph, factors: Tensor): Tensor {
+  return op.matmul(g, factors, op.transpose(g, factors, [0, 2, 1]));
+}
+
+/**
+ * LL(v) = softmax(ln_f(v) · Dᵀ) for every cell v (FF1 inputs then FF2 VJPs, layer-major), reduced
+ * in the graph to top-k/bottom-k log-probabilities, ‖v‖ and the rank of each column's rank id.
+ */
+function emitLens(
+  g: Graph,
+  pass: { finalNorm: (v: Tensor) => Tensor; unembedding: Tensor },
+  cells: Tensor,
+  rankIds: Tensor,
+  k: Tensor,
+  options: LensGraphOptions,
+): void {
+  const [kinds, , width] = cells.shape as [number, string, number];
+  const flat = op.reshape(g, cells, ['cells', width]);
+  const norms = plain.reduceL2(g, flat);
+  g.output(norms, IO.norms);
+  // A zero vector (δ at positions carrying no loss) stays zero instead of dividing by zero.
+  const lensInput = options.normalized
+    ? op.div(g, flat, op.add(g, norms, g.scalar(1e-30, flat.dtype)))
+    : flat;
+  const logits = op.linear(g, pass.finalNorm(lensInput), pass.unembedding, true);
+  const logSumExp = plain.reduceLogSumExp(g, logits);
+  const readOut = (largest: boolean, idsName: string, logProbsName: string) => {
+    const { values, indices } = plain.topK(g, logits, k, largest);
+    g.output(op.sub(g, values, logSumExp), logProbsName);
+    g.output(indices, idsName);
+  };
+  readOut(true, IO.topIds, IO.topLogProbs);
+  readOut(false, IO.bottomIds, IO.bottomLogProbs);
+
+  const cellRankIds = plain.unsqueeze(g, plain.tile(g, rankIds, [kinds], ['cells']), 1);
+  const rankLogits = plain.gatherElements(g, logits, cellRankIds, 1);
+  const higher = plain.greater(g, logits, rankLogits, logits.shape);
+  g.output(plain.reduceSumPlain(g, plain.castPlain(g, higher, 'int64'), [1]), IO.targetRanks);
+}

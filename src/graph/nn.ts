@@ -1,0 +1,103 @@
+/**
+ * Transformer building blocks composed from the differentiable ops, written like llama2.c:
+ * the residual stream is [T, d] (one sequence), heads are [H, T, hd].
+ */
+import { Graph, Tensor } from './graph';
+import * as op from './ops';
+import { arange, causalMask, dimOf } from './plain';
+
+/** RMSNorm: x / √(mean(x²) + ε) ⊙ g. */
+export function rmsNorm(g: Graph, x: Tensor, gain: Tensor, eps: number): Tensor {
+  const meanSquare = op.reduceMean(g, op.mul(g, x, x), [x.rank - 1]);
+  const rms = op.sqrt(g, op.add(g, meanSquare, g.scalar(eps, x.dtype)));
+  return op.mul(g, op.div(g, x, rms), gain);
+}
+
+/** LayerNorm: (x − mean) / √(var + ε) ⊙ g + b, with the biased variance. */
+export function layerNorm(g: Graph, x: Tensor, gain: Tensor, bias: Tensor, eps: number): Tensor {
+  const centred = op.sub(g, x, op.reduceMean(g, x, [x.rank - 1]));
+  const variance = op.reduceMean(g, op.mul(g, centred, centred), [x.rank - 1]);
+  const std = op.sqrt(g, op.add(g, variance, g.scalar(eps, x.dtype)));
+  return op.add(g, op.mul(g, op.div(g, centred, std), gain), bias);
+}
+
+export const silu = (g: Graph, x: Tensor): Tensor => op.mul(g, x, op.sigmoid(g, x));
+
+/** GPT-2's GELU ("gelu_new"): ½x(1 + tanh(√(2/π)(x + 0.044715x³))). */
+export function geluTanh(g: Graph, x: Tensor): Tensor {
+  const c = (v: number) => g.scalar(v, x.dtype);
+  const cube = op.mul(g, op.mul(g, x, x), x);
+  const inner = op.mul(g, c(Math.sqrt(2 / Math.PI)), op.add(g, x, op.mul(g, c(0.044715), cube)));
+  return op.mul(g, op.mul(g, c(0.5), x), op.add(g, c(1), op.tanh(g, inner)));
+}
+
+export function linearWithBias(g: Graph, x: Tensor, weight: Tensor, bias: Tensor | undefined, weightIsOutIn: boolean): Tensor {
+  const y = op.linear(g, x, weight, weightIsOutIn);
+  return bias ? op.add(g, y, bias) : y;
+}
+
+/** [T, H·hd] → [H, T, hd]. */
+export function splitHeads(g: Graph, x: Tensor, heads: number, headDim: number): Tensor {
+  const seq = x.shape[0];
+  return op.transpose(g, op.reshape(g, x, [seq, heads, headDim]), [1, 0, 2]);
+}
+
+/** [H, T, hd] → [T, H·hd]. */
+export function mergeHeads(g: Graph, x: Tensor): Tensor {
+  const [heads, seq, headDim] = x.shape as [number, string, number];
+  return op.reshape(g, op.transpose(g, x, [1, 0, 2]), [seq, heads * headDim]);
+}
+
+/** Grouped-query attention: each of the kvHeads is shared by heads / kvHeads query heads. */
+export function repeatKv(g: Graph, x: Tensor, heads: number): Tensor {
+  const [kvHeads, seq, headDim] = x.shape as [number, string, number];
+  if (kvHeads === heads) return x;
+  const groups = heads / kvHeads;
+  const grouped = op.reshape(g, x, [kvHeads, 1, seq, headDim]);
+  const target = op.concat(g, [g.int64s([kvHeads, groups]), dimOf(g, x, 1), g.int64s([headDim])], 0);
+  const expanded = op.expand(g, grouped, target, [kvHeads, groups, seq, headDim]);
+  return op.reshape(g, expanded, [heads, seq, headDim]);
+}
+
+/** softmax(q kᵀ / √hd + causal mask) v over [H, T, hd] heads. */
+export function causalAttention(g: Graph, q: Tensor, k: Tensor, v: Tensor): Tensor {
+  const headDim = q.shape[2] as number;
+  const seq = q.shape[1] as string;
+  const scores = op.mul(g, op.matmul(g, q, op.transpose(g, k, [0, 2, 1])), g.scalar(1 / Math.sqrt(headDim), q.dtype));
+  const allowed = causalMask(g, dimOf(g, q, 1), q.dtype, seq);
+  // −1e9 rather than −inf: exp underflows to an exact 0 without producing NaN in 0·inf.
+  const blocked = op.mul(g, op.sub(g, g.scalar(1, q.dtype), allowed), g.scalar(-1e9, q.dtype));
+  return op.matmul(g, op.softmax(g, op.add(g, scores, blocked)), v);
+}
+
+/** cos and sin of position · θ^(−2k/hd), [T, hd/2], for the rows of `residual` (any T). */
+export function rotaryAngles(g: Graph, residual: Tensor, headDim: number, theta: number): { cos: Tensor; sin: Tensor } {
+  const inverseFrequencies = Array.from({ length: headDim / 2 }, (_, k) => theta ** ((-2 * k) / headDim));
+  const seq = residual.shape[0];
+  const positions = op.reshape(g, arange(g, dimOf(g, residual, 0), residual.dtype, seq), [seq, 1]);
+  const angles = op.mul(g, positions, g.constant(inverseFrequencies, residual.dtype, [1, headDim / 2]));
+  const elementwise = (opType: string) => g.node(opType, [angles], [{ dtype: angles.dtype, shape: angles.shape }])[0];
+  return { cos: elementwise('Cos'), sin: elementwise('Sin') };
+}
+
+/**
+ * Rotates [H, T, hd] query/key heads. 'interleaved' (llama2.c) pairs element 2k with 2k+1;
+ * 'rotate-half' (Hugging Face) pairs element k with k + hd/2.
+ */
+export function applyRotary(g: Graph, x: Tensor, cos: Tensor, sin: Tensor, style: 'interleaved' | 'rotate-half'): Tensor {
+  const [heads, seq, headDim] = x.shape as [number, string, number];
+  const half = headDim / 2;
+  const rotate = (a: Tensor, b: Tensor, c: Tensor, s: Tensor) => [
+    op.sub(g, op.mul(g, a, c), op.mul(g, b, s)),
+    op.add(g, op.mul(g, b, c), op.mul(g, a, s)),
+  ];
+  if (style === 'rotate-half') {
+    const [a, b] = op.split(g, x, 2, [half, half]);
+    return op.concat(g, rotate(a, b, cos, sin), 2);
+  }
+  const pairs = op.reshape(g, x, [heads, seq, half, 2]);
+  const [a, b] = op.split(g, pairs, 3, [1, 1]);
+  const c = op.reshape(g, cos, [seq, half, 1]);
+  const s = op.reshape(g, sin, [seq, half, 1]);
+  return op.reshape(g, op.concat(g, rotate(a, b, c, s), 3), [heads, seq, headDim]);
+}

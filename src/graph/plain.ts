@@ -1,0 +1,103 @@
+/**
+ * Operators that are never differentiated: shape arithmetic, masks, indices and the lens's
+ * top-k read-out. They emit nodes without a VJP rule, so autodiff refuses to pass through them.
+ */
+import { DType, Graph, ONNX_TYPE, Shape, Tensor } from './graph';
+
+function plain(g: Graph, opType: string, inputs: Tensor[], dtype: DType, shape: Shape, attributes = {}): Tensor {
+  return g.node(opType, inputs, [{ dtype, shape }], attributes)[0];
+}
+
+export const shapeOf = (g: Graph, x: Tensor): Tensor => plain(g, 'Shape', [x], 'int64', [x.rank]);
+
+export function zerosLike(g: Graph, x: Tensor): Tensor {
+  const zero = g.scalar(0, x.dtype);
+  return plain(g, 'Expand', [zero, shapeOf(g, x)], x.dtype, x.shape);
+}
+
+/** Rows of `data` (a weight, never differentiated) picked by `indices`. */
+export function gather(g: Graph, data: Tensor, indices: Tensor, axis = 0): Tensor {
+  const shape = [...data.shape.slice(0, axis), ...indices.shape, ...data.shape.slice(axis + 1)];
+  return plain(g, 'Gather', [data, indices], data.dtype, shape, { axis });
+}
+
+/** One dim of `x` as a 1-element int64 tensor (for dynamic lengths such as T). */
+export function dimOf(g: Graph, x: Tensor, axis: number): Tensor {
+  return gather(g, shapeOf(g, x), g.int64s([axis]));
+}
+
+/** [0, 1, …, n−1] with n a 1-element int64 tensor, cast to `dtype`. */
+export function arange(g: Graph, n: Tensor, dtype: DType, length: string | number): Tensor {
+  const scalarN = plain(g, 'Squeeze', [n, g.int64s([0])], 'int64', []);
+  const ids = plain(g, 'Range', [g.scalar(0, 'int64'), scalarN, g.scalar(1, 'int64')], 'int64', [length]);
+  return castPlain(g, ids, dtype);
+}
+
+export function castPlain(g: Graph, x: Tensor, dtype: DType): Tensor {
+  return x.dtype === dtype ? x : plain(g, 'Cast', [x], dtype, x.shape, { to: ONNX_TYPE[dtype] });
+}
+
+export const greater = (g: Graph, a: Tensor, b: Tensor, shape: Shape): Tensor =>
+  plain(g, 'Greater', [a, b], 'bool', shape);
+
+export const equal = (g: Graph, a: Tensor, b: Tensor, shape: Shape): Tensor =>
+  plain(g, 'Equal', [a, b], 'bool', shape);
+
+export const where = (g: Graph, condition: Tensor, a: Tensor, b: Tensor, shape: Shape): Tensor =>
+  plain(g, 'Where', [condition, a, b], a.dtype, shape);
+
+/** Top-k (largest) or bottom-k (smallest) along the last axis: values and int64 indices. */
+export function topK(g: Graph, x: Tensor, k: Tensor, largest: boolean): { values: Tensor; indices: Tensor } {
+  const shape = [...x.shape.slice(0, -1), 'k'];
+  const [values, indices] = g.node(
+    'TopK',
+    [x, k],
+    [
+      { dtype: x.dtype, shape },
+      { dtype: 'int64', shape },
+    ],
+    { axis: -1, largest: largest ? 1 : 0, sorted: 1 },
+  );
+  return { values, indices };
+}
+
+export function reduceLogSumExp(g: Graph, x: Tensor): Tensor {
+  return plain(g, 'ReduceLogSumExp', [x], x.dtype, [...x.shape.slice(0, -1), 1], { axes: [-1], keepdims: 1 });
+}
+
+export function reduceL2(g: Graph, x: Tensor): Tensor {
+  return plain(g, 'ReduceL2', [x], x.dtype, [...x.shape.slice(0, -1), 1], { axes: [-1], keepdims: 1 });
+}
+
+export function reduceSumPlain(g: Graph, x: Tensor, axes: number[]): Tensor {
+  const shape = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+  return plain(g, 'ReduceSum', [x, g.int64s(axes)], x.dtype, shape, { keepdims: 1 });
+}
+
+export function tile(g: Graph, x: Tensor, repeats: number[], shape: Shape): Tensor {
+  return plain(g, 'Tile', [x, g.int64s(repeats)], x.dtype, shape);
+}
+
+export function gatherElements(g: Graph, data: Tensor, indices: Tensor, axis: number): Tensor {
+  return plain(g, 'GatherElements', [data, indices], data.dtype, indices.shape, { axis });
+}
+
+export function unsqueeze(g: Graph, x: Tensor, axis: number): Tensor {
+  const shape = [...x.shape];
+  shape.splice(axis, 0, 1);
+  return plain(g, 'Unsqueeze', [x, g.int64s([axis])], x.dtype, shape);
+}
+
+/** Lower-triangular (k=0) ones of shape [n, n], n a 1-element int64 tensor. */
+export function causalMask(g: Graph, n: Tensor, dtype: DType, length: string): Tensor {
+  const square = plain(g, 'Concat', [n, n], 'int64', [2], { axis: 0 });
+  const ones = plain(g, 'Expand', [g.scalar(1, dtype), square], dtype, [length, length]);
+  return plain(g, 'Trilu', [ones], dtype, [length, length], { upper: 0 });
+}
+
+/** Concatenation of tensors that are only read, never differentiated (results, stacked taps). */
+export function concatPlain(g: Graph, xs: Tensor[], axis: number): Tensor {
+  const total = xs.reduce((n, x) => (typeof n === 'number' && typeof x.shape[axis] === 'number' ? n + (x.shape[axis] as number) : `${axis}cat`), 0 as number | string);
+  const shape = xs[0].shape.map((d, i) => (i === axis ? total : d));
+  return plain(g, 'Concat', xs, xs[0].dtype, shape, { axis });
+}

@@ -1,0 +1,52 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as op from '../../src/graph/ops';
+import { shapeOf } from '../../src/graph/plain';
+import { Builder, maxVjpError } from './gradcheck';
+
+const cases: [string, Builder, number[][], { positive?: boolean; tolerance?: number; step?: number }?][] = [
+  ['Add with broadcast', (g, [a, b]) => op.add(g, a, b), [[2, 3], [3]]],
+  ['Sub with broadcast', (g, [a, b]) => op.sub(g, a, b), [[2, 1, 4], [3, 1]]],
+  ['Mul with broadcast', (g, [a, b]) => op.mul(g, a, b), [[2, 3, 1], [1, 4]]],
+  ['Div with broadcast', (g, [a, b]) => op.div(g, a, b), [[3, 4], [3, 1]], { positive: true }],
+  ['Neg', (g, [a]) => op.neg(g, a), [[5]]],
+  ['Exp', (g, [a]) => op.exp(g, a), [[2, 3]]],
+  ['Log', (g, [a]) => op.log(g, a), [[2, 3]], { positive: true }],
+  ['Sqrt', (g, [a]) => op.sqrt(g, a), [[2, 3]], { positive: true }],
+  ['Tanh', (g, [a]) => op.tanh(g, a), [[2, 3]]],
+  ['Sigmoid', (g, [a]) => op.sigmoid(g, a), [[2, 3]]],
+  ['MatMul', (g, [a, b]) => op.matmul(g, a, b), [[3, 4], [4, 2]]],
+  ['MatMul with batch broadcast', (g, [a, b]) => op.matmul(g, a, b), [[2, 3, 4], [4, 5]]],
+  ['Gemm as nn.Linear ([out, in] weight)', (g, [x, w]) => op.linear(g, x, w, true), [[3, 4], [5, 4]]],
+  ['Gemm as Conv1D ([in, out] weight)', (g, [x, w]) => op.linear(g, x, w, false), [[3, 4], [4, 5]]],
+  ['ReduceSum', (g, [a]) => op.reduceSum(g, a, [1]), [[2, 3, 4]]],
+  ['ReduceMean', (g, [a]) => op.reduceMean(g, a, [2]), [[2, 3, 4]]],
+  ['Softmax', (g, [a]) => op.softmax(g, a), [[3, 5]]],
+  ['LogSoftmax', (g, [a]) => op.logSoftmax(g, a), [[3, 5]]],
+  ['Transpose', (g, [a]) => op.transpose(g, a, [2, 0, 1]), [[2, 3, 4]]],
+  ['Reshape', (g, [a]) => op.reshape(g, a, [3, 2, 4]), [[2, 3, 4]]],
+  ['Expand', (g, [a]) => op.expand(g, a, g.int64s([2, 3, 4]), [2, 3, 4]), [[3, 1]]],
+  ['Concat', (g, [a, b]) => op.concat(g, [a, b], 1), [[2, 3], [2, 2]]],
+  ['Split (one piece used)', (g, [a]) => op.split(g, a, 1, [1, 3])[1], [[2, 4]]],
+  ['Split (both pieces used)', (g, [a]) => {
+    const [p, q] = op.split(g, a, 0, [2, 1]);
+    return op.mul(g, p, op.expand(g, q, shapeOf(g, p), p.shape));
+  }, [[3, 2]]],
+  // float32 round trip: differences are limited by float32 rounding, so a larger step and tolerance.
+  ['Cast', (g, [a]) => op.cast(g, op.mul(g, op.cast(g, a, 'float32'), op.cast(g, a, 'float32')), 'float64'), [[4]], { step: 1e-3, tolerance: 1e-3 }],
+];
+
+for (const [name, build, shapes, options] of cases) {
+  test(`VJP of ${name} matches central differences`, async () => {
+    const error = await maxVjpError(build, shapes, options);
+    assert.ok(error < (options?.tolerance ?? 1e-6), `max relative error ${error}`);
+  });
+}
+
+test('a gradient check fails for a wrong VJP rule', async () => {
+  // Guards the harness itself: a rule that forgets the chain-rule factor must be caught.
+  const wrongSquare: Builder = (g, [a]) =>
+    g.node('Mul', [a, a], [{ dtype: a.dtype, shape: a.shape }], {}, (_g, _in, _out, [dy]) => [dy, undefined])[0];
+  const error = await maxVjpError(wrongSquare, [[3]]);
+  assert.ok(error > 0.1, `harness missed a wrong rule (error ${error})`);
+});
