@@ -1,0 +1,10 @@
+/**
+ * A model or tokenizer file could not be used. The message is one sentence meant for the user:
+ * which file, what is wrong with it, and what to do about it.
+ */
+export class ModelLoadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelLoadError';
+  }
+}

@@ -1,0 +1,191 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { ModelDescription } from '../../src/model/description';
+import { ModelLoadError } from '../../src/model/errors';
+import { loadHuggingFace } from '../../src/model/huggingface';
+import { makeTempDir, readWeightValues, removeDir } from '../support/fixtures';
+import { TINY, writeSafetensors, writeTinyGpt2, writeTinyLlama, type TinyModel } from '../support/tinyModels';
+
+/** Every stored tensor (prefix removed) is in the description with its shape and exact values. */
+function assertWeightsMatch(model: ModelDescription, tiny: TinyModel): void {
+  for (const [storedName, tensor] of Object.entries(tiny.tensors)) {
+    const name = storedName.replace(/^transformer\./, '');
+    const ref = model.weights[name];
+    assert.ok(ref, `missing ${name}`);
+    assert.deepEqual(ref.shape, tensor.shape, name);
+    assert.deepEqual(readWeightValues(ref), tensor.values, name);
+  }
+}
+
+function editConfig(dir: string, edit: (config: Record<string, unknown>) => void): void {
+  const file = path.join(dir, 'config.json');
+  const config = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  edit(config);
+  fs.writeFileSync(file, JSON.stringify(config));
+}
+
+const isLoadError = (pattern: RegExp) => (error: Error) => {
+  assert.ok(error instanceof ModelLoadError, `expected a ModelLoadError, got ${error}`);
+  assert.match(error.message, pattern);
+  return true;
+};
+
+describe('Hugging Face GPT-2 folders', () => {
+  let root: string;
+  before(() => {
+    root = makeTempDir('hf-gpt2');
+  });
+  after(() => removeDir(root));
+
+  for (const options of [{}, { prefixed: true }, { dtype: 'float16' as const, sharded: true }, { dtype: 'bfloat16' as const }]) {
+    test(`loads ${JSON.stringify(options)}`, () => {
+      const tiny = writeTinyGpt2(path.join(root, JSON.stringify(options).replace(/\W/g, '') || 'plain'), options);
+      const model = loadHuggingFace(tiny.dir);
+      assert.deepEqual(model.config, {
+        architecture: 'gpt2',
+        layers: 2,
+        hiddenSize: 16,
+        intermediateSize: 64,
+        heads: 4,
+        kvHeads: 4,
+        headDim: 4,
+        vocabSize: tiny.config.vocab_size,
+        contextLength: TINY.context,
+        normEps: 1e-5,
+        ropeTheta: 0,
+        ropeStyle: 'rotate-half',
+        attentionBias: true,
+        tiedEmbeddings: true,
+      });
+      assert.equal(Object.keys(model.weights).length, 2 + 2 * 12 + 2);
+      assertWeightsMatch(model, tiny);
+      assert.equal(model.weightFiles.length, options.sharded ? 2 : 1);
+      assert.equal(model.tokenizer.bosId, undefined);
+      assert.ok(model.tokenizer.encode('the cat sat').length > 0);
+    });
+  }
+
+  test('n_inner overrides the 4 × n_embd feed-forward width', () => {
+    const tiny = writeTinyGpt2(path.join(root, 'inner'));
+    editConfig(tiny.dir, (config) => (config.n_inner = 32));
+    assert.throws(() => loadHuggingFace(tiny.dir), isLoadError(/"h\.0\.mlp\.c_fc\.weight".*\[16,64\].*\[16,32\]/));
+  });
+
+  test('other activations are rejected', () => {
+    const tiny = writeTinyGpt2(path.join(root, 'relu'));
+    editConfig(tiny.dir, (config) => (config.activation_function = 'relu'));
+    assert.throws(() => loadHuggingFace(tiny.dir), isLoadError(/activation_function "relu".*not supported/));
+  });
+
+  test('a missing tensor is named', () => {
+    const tiny = writeTinyGpt2(path.join(root, 'missing'));
+    const { 'ln_f.bias': _dropped, ...rest } = tiny.tensors;
+    writeSafetensors(path.join(tiny.dir, 'model.safetensors'), rest, 'float32');
+    assert.throws(() => loadHuggingFace(tiny.dir), isLoadError(/lack tensor "ln_f\.bias"/));
+  });
+});
+
+describe('Hugging Face Llama-family folders', () => {
+  let root: string;
+  before(() => {
+    root = makeTempDir('hf-llama');
+  });
+  after(() => removeDir(root));
+
+  const variants = [
+    { kind: 'llama' as const },
+    { kind: 'llama' as const, tied: true, dtype: 'bfloat16' as const },
+    { kind: 'llama' as const, dtype: 'float16' as const, sharded: true },
+    { kind: 'qwen2' as const },
+    { kind: 'qwen2' as const, tied: true, dtype: 'bfloat16' as const, sharded: true },
+  ];
+  for (const options of variants) {
+    test(`loads ${JSON.stringify(options)}`, () => {
+      const tiny = writeTinyLlama(path.join(root, JSON.stringify(options).replace(/\W/g, '')), options);
+      const model = loadHuggingFace(tiny.dir);
+      const qwen = options.kind === 'qwen2';
+      assert.deepEqual(model.config, {
+        architecture: 'llama',
+        layers: 2,
+        hiddenSize: 16,
+        intermediateSize: TINY.intermediate,
+        heads: 4,
+        kvHeads: 2,
+        headDim: 4,
+        vocabSize: tiny.config.vocab_size,
+        contextLength: TINY.context,
+        normEps: 1e-6,
+        ropeTheta: 10000,
+        ropeStyle: 'rotate-half',
+        attentionBias: qwen,
+        tiedEmbeddings: Boolean(options.tied),
+      });
+      assert.equal(Object.keys(model.weights).length, 3 + 2 * (qwen ? 12 : 9));
+      assertWeightsMatch(model, tiny);
+      if (options.tied) assert.equal(model.weights['lm_head.weight'], model.weights['model.embed_tokens.weight']);
+      else assert.notEqual(model.weights['lm_head.weight'].offset, model.weights['model.embed_tokens.weight'].offset);
+      if (qwen) assert.deepEqual(model.weights['model.layers.1.self_attn.k_proj.bias'].shape, [8]);
+      assert.equal(model.tokenizer.bosId, qwen ? undefined : 1);
+      assert.ok(model.tokenizer.encode('the cat sat').length > 0);
+    });
+  }
+
+  test('an untied config whose files lack lm_head.weight falls back to the embedding', () => {
+    const tiny = writeTinyLlama(path.join(root, 'headless'), { kind: 'llama' });
+    const { 'lm_head.weight': _dropped, ...rest } = tiny.tensors;
+    writeSafetensors(path.join(tiny.dir, 'model.safetensors'), rest, 'float32');
+    const model = loadHuggingFace(tiny.dir);
+    assert.equal(model.config.tiedEmbeddings, true);
+    assert.equal(model.weights['lm_head.weight'], model.weights['model.embed_tokens.weight']);
+  });
+
+  test('Mistral loads without a sliding window and is rejected with one', () => {
+    const tiny = writeTinyLlama(path.join(root, 'mistral'), { kind: 'llama' });
+    editConfig(tiny.dir, (config) => {
+      config.architectures = ['MistralForCausalLM'];
+      config.model_type = 'mistral';
+      config.sliding_window = null;
+    });
+    assert.equal(loadHuggingFace(tiny.dir).config.architecture, 'llama');
+    editConfig(tiny.dir, (config) => (config.sliding_window = 32));
+    assert.throws(() => loadHuggingFace(tiny.dir), isLoadError(/sliding_window 32/));
+  });
+
+  test('Qwen2 with use_sliding_window is rejected', () => {
+    const tiny = writeTinyLlama(path.join(root, 'qwen-window'), { kind: 'qwen2' });
+    editConfig(tiny.dir, (config) => (config.use_sliding_window = true));
+    assert.throws(() => loadHuggingFace(tiny.dir), isLoadError(/use_sliding_window/));
+  });
+
+  test('rope_scaling is rejected as unsupported', () => {
+    const tiny = writeTinyLlama(path.join(root, 'rope'), { kind: 'llama' });
+    editConfig(tiny.dir, (config) => (config.rope_scaling = { rope_type: 'llama3', factor: 8 }));
+    assert.throws(() => loadHuggingFace(tiny.dir), isLoadError(/rope_scaling.*not supported/));
+  });
+
+  test('defaults: no num_key_value_heads means one per head; no rope_theta means 10000', () => {
+    const tiny = writeTinyLlama(path.join(root, 'defaults'), { kind: 'llama' });
+    editConfig(tiny.dir, (config) => {
+      delete config.num_key_value_heads;
+      delete config.rope_theta;
+    });
+    assert.throws(() => loadHuggingFace(tiny.dir), isLoadError(/"model\.layers\.0\.self_attn\.k_proj\.weight".*shape \[8,16\].*implies \[16,16\]/));
+  });
+
+  test('unknown architectures list the supported ones', () => {
+    const tiny = writeTinyLlama(path.join(root, 'bert'), { kind: 'llama' });
+    editConfig(tiny.dir, (config) => {
+      config.architectures = ['BertForMaskedLM'];
+      config.model_type = 'bert';
+    });
+    assert.throws(() => loadHuggingFace(tiny.dir), isLoadError(/BertForMaskedLM.*GPT2LMHeadModel, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM/));
+  });
+
+  test('bad config fields are named', () => {
+    const tiny = writeTinyLlama(path.join(root, 'bad-field'), { kind: 'llama' });
+    editConfig(tiny.dir, (config) => (config.hidden_size = 'big'));
+    assert.throws(() => loadHuggingFace(tiny.dir), isLoadError(/"hidden_size" = "big".*positive integer/));
+  });
+});
