@@ -41,7 +41,6 @@ function parseCommandLine(argv: string[]) {
   if (values.prompt === undefined) throw new UsageError('--prompt is required');
   const lossMode = values.loss as LossMode;
   if (!['paper', 'continuation', 'text'].includes(lossMode)) throw new UsageError(`--loss must be paper, continuation or text, not "${values.loss}"`);
-  if (lossMode !== 'text' && values.target.trim() === '') throw new UsageError(`--target is required with --loss ${lossMode}`);
   const topK = Number(values['top-k']);
   if (!Number.isInteger(topK) || topK < 1) throw new UsageError(`--top-k must be a positive integer, not "${values['top-k']}"`);
   const provider = values.provider as ExecutionProviderChoice;

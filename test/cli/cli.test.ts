@@ -1,0 +1,80 @@
+/** The command line as a user meets it: one clear error line and a non-zero exit for every bad input. */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { RESULT_SCHEMA } from '../../src/result/schema';
+import { makeTempDir, removeDir, STORIES260K_CHECKPOINT, STORIES260K_TOKENIZER } from '../support/fixtures';
+
+const CLI = path.resolve(__dirname, '../../src/cli/main.js');
+const scratch = makeTempDir('cli');
+after(() => removeDir(scratch));
+
+function run(...args: string[]) {
+  const child = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: scratch } });
+  return { status: child.status, stdout: child.stdout, stderr: child.stderr };
+}
+
+function assertCleanError(result: ReturnType<typeof run>, pattern: RegExp) {
+  assert.notEqual(result.status, 0);
+  const firstLine = result.stderr.split('\n')[0];
+  assert.match(firstLine, /^backward-lens: /);
+  assert.match(firstLine, pattern);
+  assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+}
+
+const PROMPT = 'Once upon a time, there was a little girl named';
+
+test('analyze prints the two grids and writes a versioned result file', () => {
+  const json = path.join(scratch, 'out', 'result.blens.json');
+  fs.mkdirSync(path.dirname(json));
+  const result = run('analyze', '--prompt', PROMPT, '--target', 'Tom', '--loss', 'continuation', '--json', json, '--vectors');
+  assert.equal(result.status, 0, result.stderr);
+  assert.match(result.stdout, /FF1 inputs x_i/);
+  assert.match(result.stdout, /FF2 VJPs δ_i/);
+  const saved = JSON.parse(fs.readFileSync(json, 'utf8'));
+  assert.equal(saved.schema, RESULT_SCHEMA);
+  assert.equal(saved.lossMode, 'continuation');
+  assert.equal(saved.layers.length, 5);
+  assert.equal(saved.layers[0].ff2.vectors.length, saved.tokens.length);
+  assert.equal(saved.layers[0].ff2.vectors[0].length, 64);
+  assert.match(saved.model.sha256, /^b0a507e7ad0f626624f17112325e66691f9076d622e1d3274d103d00299f2696$/);
+});
+
+test('a missing model path is one clear error', () => {
+  assertCleanError(run('analyze', '--prompt', PROMPT, '--target', 'Tom', '--model', path.join(scratch, 'nowhere')), /nowhere/);
+});
+
+test('a corrupt (truncated) checkpoint is one clear error', () => {
+  const folder = path.join(scratch, 'truncated');
+  fs.mkdirSync(folder);
+  fs.writeFileSync(path.join(folder, 'stories260K.bin'), fs.readFileSync(STORIES260K_CHECKPOINT).subarray(0, 100_000));
+  fs.copyFileSync(STORIES260K_TOKENIZER, path.join(folder, 'tok512.bin'));
+  assertCleanError(run('analyze', '--prompt', PROMPT, '--target', 'Tom', '--model', folder), /truncated/);
+});
+
+test('an unknown architecture is one clear error naming the supported ones', () => {
+  const folder = path.join(scratch, 'bert');
+  fs.mkdirSync(folder);
+  fs.writeFileSync(path.join(folder, 'config.json'), JSON.stringify({ architectures: ['BertForMaskedLM'], model_type: 'bert' }));
+  assertCleanError(run('analyze', '--prompt', PROMPT, '--target', 'Tom', '--model', folder), /BertForMaskedLM.*GPT2LMHeadModel|GPT2LMHeadModel.*BertForMaskedLM/);
+});
+
+test('an empty prompt is one clear error', () => {
+  assertCleanError(run('analyze', '--prompt', '  ', '--target', 'Tom'), /prompt is empty/);
+});
+
+test('a target that tokenizes to nothing is one clear error', () => {
+  assertCleanError(run('analyze', '--prompt', PROMPT, '--target', '   '), /target is empty/);
+});
+
+test('a prompt longer than the context is one clear error', () => {
+  assertCleanError(run('analyze', '--prompt', 'a b '.repeat(400), '--target', 'Tom'), /at most 512/);
+});
+
+test('bad options are one clear error with the usage', () => {
+  assertCleanError(run('analyze', '--prompt', PROMPT, '--target', 'Tom', '--loss', 'mse'), /--loss must be/);
+  assertCleanError(run('analyse', '--prompt', PROMPT), /unknown command/);
+  assertCleanError(run('analyze', '--prompt', PROMPT, '--top-k', '0', '--target', 'x'), /--top-k/);
+});
