@@ -109,15 +109,16 @@ export class BackwardLensEngine implements Engine {
   }
 
   private feeds(plan: LossPlan, topK: number): Record<string, ort.Tensor> {
-    const T = plan.inputIds.length;
+    const scored = plan.inputIds.map((_, i) => i).filter((i) => plan.lossWeights[i] !== 0 || i === plan.predictPosition);
     const int64 = (values: number[]) => new ort.Tensor('int64', BigInt64Array.from(values, BigInt), [values.length]);
     const floats = this.options.computeDType === 'float64' ? Float64Array : Float32Array;
     return {
       [IO.inputIds]: int64(plan.inputIds),
-      [IO.targetIds]: int64(plan.targetIds),
-      [IO.lossWeights]: new ort.Tensor(this.options.computeDType ?? 'float32', floats.from(plan.lossWeights), [T]),
+      [IO.scoredPositions]: int64(scored),
+      [IO.targetIds]: int64(scored.map((i) => plan.targetIds[i])),
+      [IO.lossWeights]: new ort.Tensor(this.options.computeDType ?? 'float32', floats.from(scored.map((i) => plan.lossWeights[i])), [scored.length]),
       [IO.rankIds]: int64(plan.rankIds),
-      [IO.predictPosition]: int64([plan.predictPosition]),
+      [IO.predictIndex]: int64([scored.indexOf(plan.predictPosition)]),
       [IO.topK]: int64([topK]),
     };
   }
@@ -150,7 +151,7 @@ export class BackwardLensEngine implements Engine {
         norms: cells.map((c) => data(IO.norms)[c]),
         top: cells.map((c) => this.scored(ids(IO.topIds), data(IO.topLogProbs), c * k, k)),
         bottom: cells.map((c) => this.scored(ids(IO.bottomIds), data(IO.bottomLogProbs), c * k, k)),
-        targetRank: cells.map((c) => Number(ids(IO.targetRanks)[c])),
+        targetRank: cells.map((c) => data(IO.targetRanks)[c]),
       };
       if (request.vectors) {
         const width = config.hiddenSize;

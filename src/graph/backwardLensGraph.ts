@@ -24,10 +24,11 @@ export const weightFileLocation = (index: number) => `weights-${index}.bin`;
 /** Names of the graph's inputs and outputs, shared with the session code that feeds and reads them. */
 export const IO = {
   inputIds: 'input_ids',
+  scoredPositions: 'scored_positions',
   targetIds: 'target_ids',
   lossWeights: 'loss_weights',
   rankIds: 'rank_ids',
-  predictPosition: 'predict_position',
+  predictIndex: 'predict_index',
   topK: 'top_k',
   loss: 'loss',
   predictionIds: 'prediction_ids',
@@ -49,22 +50,26 @@ export const IO = {
 } as const;
 
 const SEQ = 'T';
+/** Positions whose next-token distribution is needed: those carrying loss, and the prediction's. */
+const SCORED = 'S';
 
 export function buildBackwardLensGraph(model: ModelDescription, options: LensGraphOptions): Graph {
   const g = new Graph();
   const dtype = options.computeDType;
   const inputIds = g.input(IO.inputIds, 'int64', [SEQ]);
-  const targetIds = g.input(IO.targetIds, 'int64', [SEQ]);
-  const lossWeights = g.input(IO.lossWeights, dtype, [SEQ]);
+  const scoredPositions = g.input(IO.scoredPositions, 'int64', [SCORED]);
+  const targetIds = g.input(IO.targetIds, 'int64', [SCORED]);
+  const lossWeights = g.input(IO.lossWeights, dtype, [SCORED]);
   const rankIds = g.input(IO.rankIds, 'int64', [SEQ]);
-  const predictPosition = g.input(IO.predictPosition, 'int64', [1]);
+  const predictIndex = g.input(IO.predictIndex, 'int64', [1]);
   const topK = g.input(IO.topK, 'int64', [1]);
 
   const pass = forward(g, model.config, weightSource(g, model, dtype), inputIds);
-  const logProbs = op.logSoftmax(g, pass.logits);
+  const scored = selectRows(g, pass.finalResidual, scoredPositions);
+  const logProbs = op.logSoftmax(g, op.linear(g, pass.finalNorm(scored), pass.unembedding, true));
   const loss = weightedNll(g, logProbs, targetIds, lossWeights, model.config.vocabSize);
   g.output(loss, IO.loss);
-  emitPrediction(g, logProbs, predictPosition, topK);
+  emitPrediction(g, logProbs, predictIndex, topK);
 
   const grads = backward(g, loss);
   const gradOf = (t: Tensor) => {
@@ -110,16 +115,26 @@ function weightSource(g: Graph, model: ModelDescription, dtype: DType): (name: s
   };
 }
 
+/**
+ * Rows `positions` of x [T, d], as a one-hot [S, T] matmul so the gradient flows back to x.
+ * Only these rows go through the unembedding: the paper's loss needs one row, not T.
+ */
+function selectRows(g: Graph, x: Tensor, positions: Tensor): Tensor {
+  const everyPosition = plain.arange(g, plain.dimOf(g, x, 0), 'int64', SEQ);
+  const oneHot = plain.equal(g, plain.unsqueeze(g, positions, 1), plain.unsqueeze(g, everyPosition, 0), [SCORED, SEQ]);
+  return op.matmul(g, plain.castPlain(g, oneHot, x.dtype), x);
+}
+
 /** L = Σ_i w_i · (−log p(target_i | tokens ≤ i)); the loss mode only changes the weights. */
 function weightedNll(g: Graph, logProbs: Tensor, targetIds: Tensor, lossWeights: Tensor, vocabSize: number): Tensor {
   const vocabIds = plain.arange(g, g.int64s([vocabSize]), 'int64', vocabSize);
   const oneHot = plain.castPlain(
     g,
-    plain.equal(g, plain.unsqueeze(g, targetIds, 1), vocabIds, [SEQ, vocabSize]),
+    plain.equal(g, plain.unsqueeze(g, targetIds, 1), vocabIds, [SCORED, vocabSize]),
     logProbs.dtype,
   );
   const targetLogProbs = op.reduceSum(g, op.mul(g, logProbs, oneHot), [1]);
-  const weighted = op.mul(g, op.reshape(g, targetLogProbs, [SEQ]), lossWeights);
+  const weighted = op.mul(g, op.reshape(g, targetLogProbs, [SCORED]), lossWeights);
   return op.neg(g, op.reshape(g, op.reduceSum(g, weighted, [0]), []));
 }
 
@@ -173,5 +188,6 @@ function emitLens(
   const cellRankIds = plain.unsqueeze(g, plain.tile(g, rankIds, [kinds], ['cells']), 1);
   const rankLogits = plain.gatherElements(g, logits, cellRankIds, 1);
   const higher = plain.greater(g, logits, rankLogits, logits.shape);
-  g.output(plain.reduceSumPlain(g, plain.castPlain(g, higher, 'int64'), [1]), IO.targetRanks);
+  // Counted in float32 (exact below 2^24) rather than int64: half the memory traffic over [cells, V].
+  g.output(plain.reduceSumPlain(g, plain.castPlain(g, higher, 'float32'), [1]), IO.targetRanks);
 }
