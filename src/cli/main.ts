@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ModelLoadError } from '../model/errors';
 import { InputError } from '../engine/lossPlan';
+import { ExecutionProviderError } from '../engine/session';
 import { defaultModelPath, openEngine } from '../engine/open';
 import type { ExecutionProviderChoice } from '../engine/api';
 import type { BackwardLensResult, LossMode } from '../result/schema';
@@ -79,7 +80,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: Error) => {
-    const known = error instanceof ModelLoadError || error instanceof InputError || error instanceof UsageError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
+    const known = error instanceof ModelLoadError || error instanceof InputError || error instanceof ExecutionProviderError || error instanceof UsageError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
     console.error(`backward-lens: ${known ? error.message : `unexpected error: ${error.message}`}`);
     if (error instanceof UsageError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) console.error(USAGE);
     process.exit(known ? 2 : 1);

@@ -47,40 +47,37 @@ function sessionOptions(providers: string[]): ort.InferenceSession.SessionOption
   };
 }
 
-/** Why CUDA cannot be used in this installation, or undefined when it can be tried. */
-export function cudaUnavailableReason(): string | undefined {
-  if (process.platform !== 'linux' && process.platform !== 'win32') return `CUDA is not offered by onnxruntime-node on ${process.platform}`;
-  const cuda = ort.listSupportedBackends().find((backend) => backend.name === 'cuda');
-  if (!cuda) return 'this onnxruntime-node build has no CUDA execution provider';
-  if (!cuda.bundled && !cudaLibrariesInstalled()) {
-    return 'onnxruntime-node was installed without its CUDA libraries (reinstall with --onnxruntime-node-install=cuda12 where NuGet is reachable)';
+/** A short reason for a failed CUDA start, with the fix when it is the usual one. */
+function cudaFailure(error: unknown): string {
+  const message = String((error as Error)?.message ?? error);
+  if (/providers_(shared|cuda)|Failed to load (shared )?librar/.test(message)) {
+    return 'onnxruntime-node has no CUDA libraries here (reinstall it with --onnxruntime-node-install=cuda12 where NuGet is reachable, on a machine with CUDA 12 and cuDNN 9)';
   }
-  return undefined;
+  return `the CUDA execution provider failed to start: ${message.split('\n')[0].slice(0, 200)}`;
 }
 
-function cudaLibrariesInstalled(): boolean {
-  const binary = path.dirname(require.resolve('onnxruntime-node/package.json'));
-  const folder = path.join(binary, 'bin', 'napi-v6', process.platform, process.arch);
-  return fs.existsSync(folder) && fs.readdirSync(folder).some((f) => f.includes('providers_cuda'));
+/** CUDA was asked for explicitly and cannot run. */
+export class ExecutionProviderError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ExecutionProviderError';
+  }
 }
 
 export async function createLiveSession(request: SessionRequest): Promise<LiveSession> {
-  const wantCuda = request.executionProvider !== 'cpu';
-  const reason = wantCuda ? cudaUnavailableReason() : undefined;
-  if (request.executionProvider === 'cuda' && reason) {
-    throw new Error(`CUDA was requested but ${reason}.`);
-  }
-  if (wantCuda && !reason) {
+  // onnxruntime's native logger prints a failed CUDA library load in red even when we recover
+  // on the CPU; every failure reaches the user through our own errors and notes instead.
+  ort.env.logLevel = 'fatal';
+  if (request.executionProvider !== 'cpu') {
     try {
       return { ...(await open(request, ['cuda'])), executionProvider: 'cuda', executionProviderNote: undefined };
     } catch (error) {
-      if (request.executionProvider === 'cuda') throw error;
-      const note = `the CUDA execution provider failed to start: ${(error as Error).message.split('\n')[0]}`;
+      if (request.executionProvider === 'cuda') throw new ExecutionProviderError(`CUDA was requested but ${cudaFailure(error)}; use --provider cpu (setting "backwardLens.executionProvider": "cpu").`);
+      const note = cudaFailure(error);
       return { ...(await open(request, ['cpu'])), executionProvider: 'cpu', executionProviderNote: note };
     }
   }
-  const note = request.executionProvider === 'auto' ? reason : undefined;
-  return { ...(await open(request, ['cpu'])), executionProvider: 'cpu', executionProviderNote: note };
+  return { ...(await open(request, ['cpu'])), executionProvider: 'cpu', executionProviderNote: undefined };
 }
 
 async function open(request: SessionRequest, providers: string[]): Promise<Omit<LiveSession, 'executionProvider' | 'executionProviderNote'>> {

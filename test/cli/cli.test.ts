@@ -78,3 +78,9 @@ test('bad options are one clear error with the usage', () => {
   assertCleanError(run('analyse', '--prompt', PROMPT), /unknown command/);
   assertCleanError(run('analyze', '--prompt', PROMPT, '--top-k', '0', '--target', 'x'), /--top-k/);
 });
+
+test('--provider cuda either runs on CUDA or says clearly why it cannot', () => {
+  const result = run('analyze', '--prompt', PROMPT, '--target', 'Tom', '--provider', 'cuda');
+  if (result.status === 0) assert.match(result.stdout, / on CUDA/);
+  else assertCleanError(result, /CUDA was requested but .*--provider cpu/);
+});
