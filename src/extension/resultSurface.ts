@@ -1,0 +1,118 @@
+/**
+ * Connects one webview (panel, panel-area view or custom editor) to the shared UI: serves the
+ * page, waits for the UI's `ready` before sending (a webview still loading, or one hidden and
+ * discarded, drops messages), and routes the UI's requests to the host.
+ */
+import * as vscode from 'vscode';
+import {
+  parseWebviewMessage,
+  type HostToWebview,
+  type ResultOrigin,
+  type ShowMessage,
+  type SurfaceCapabilities,
+} from '../protocol/messages';
+import type { BackwardLensResult } from '../result/schema';
+import { webviewHtml } from './html';
+
+export interface Shown {
+  result: BackwardLensResult;
+  origin?: ResultOrigin;
+}
+
+/** What surfaces ask of the extension; implemented once in extension.ts. */
+export interface SurfaceActions {
+  save(result: BackwardLensResult): Promise<vscode.Uri | undefined>;
+  reanalyze(shown: Shown, normalized: boolean, progress: (step: string | undefined) => void): Promise<Shown | undefined>;
+  reveal(shown: Shown, position: number): Promise<void>;
+}
+
+/** Only the bundle folder is readable by the page. */
+export function bundleRoot(extensionUri: vscode.Uri): vscode.Uri {
+  return vscode.Uri.joinPath(extensionUri, 'dist');
+}
+
+export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
+  return { enableScripts: true, localResourceRoots: [bundleRoot(extensionUri)] };
+}
+
+export class ResultSurface implements vscode.Disposable {
+  private ready = false;
+  private shown: Shown | undefined;
+  private readonly subscription: vscode.Disposable;
+
+  constructor(
+    private readonly webview: vscode.Webview,
+    extensionUri: vscode.Uri,
+    private readonly capabilities: SurfaceCapabilities,
+    private readonly actions: SurfaceActions,
+    private readonly log: vscode.LogOutputChannel,
+    initial?: Shown,
+  ) {
+    this.shown = initial;
+    webview.options = webviewOptions(extensionUri);
+    const root = bundleRoot(extensionUri);
+    webview.html = webviewHtml({
+      cspSource: webview.cspSource,
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(root, 'webview.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(root, 'webview.css')).toString(),
+      title: 'Backward Lens',
+    });
+    this.subscription = webview.onDidReceiveMessage((raw) => this.onMessage(raw));
+  }
+
+  get current(): Shown | undefined {
+    return this.shown;
+  }
+
+  show(shown: Shown, requestId?: number): void {
+    this.shown = shown;
+    if (this.ready) this.post(this.showMessage(shown, requestId));
+  }
+
+  private showMessage(shown: Shown, requestId?: number): ShowMessage {
+    return { type: 'show', result: shown.result, origin: shown.origin, capabilities: this.capabilities, requestId };
+  }
+
+  private post(message: HostToWebview): void {
+    void this.webview.postMessage(message);
+  }
+
+  private async onMessage(raw: unknown): Promise<void> {
+    const message = parseWebviewMessage(raw);
+    if (!message) return;
+    const shown = this.shown;
+    try {
+      switch (message.type) {
+        case 'ready':
+          this.ready = true;
+          if (shown) this.post(this.showMessage(shown));
+          return;
+        case 'save': {
+          if (!shown || !this.capabilities.save) return;
+          const uri = await this.actions.save(shown.result);
+          if (uri) this.post({ type: 'saved', label: vscode.workspace.asRelativePath(uri), requestId: message.requestId });
+          else this.post({ type: 'error', message: 'Not saved.', requestId: message.requestId });
+          return;
+        }
+        case 'reanalyze': {
+          if (!shown || !this.capabilities.reanalyze) return;
+          const next = await this.actions.reanalyze(shown, message.normalized, (step) => this.post({ type: 'busy', step }));
+          if (next) this.show(next, message.requestId);
+          else this.post({ type: 'error', message: 'Cancelled.', requestId: message.requestId });
+          return;
+        }
+        case 'reveal':
+          if (shown && this.capabilities.reveal) await this.actions.reveal(shown, message.position);
+          return;
+      }
+    } catch (err) {
+      const text = err instanceof Error ? err.message : String(err);
+      this.log.error(`${message.type} failed: ${err instanceof Error && err.stack ? err.stack : text}`);
+      this.post({ type: 'error', message: text, requestId: 'requestId' in message ? message.requestId : undefined });
+    }
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The `backwardLens.*` settings, read through a getter so the parsing (defaults, clamping,
+ * unknown enum values from hand-edited settings.json) is testable without VS Code.
+ */
+import type { LossMode } from '../result/schema';
+import type { ExecutionProviderChoice } from '../engine/api';
+
+export interface Settings {
+  /** Empty means the embedded stories260K. */
+  modelPath: string;
+  executionProvider: ExecutionProviderChoice;
+  topK: number;
+  lossMode: LossMode;
+  maxTokens: number;
+  resultsFolder: string;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  modelPath: '',
+  executionProvider: 'auto',
+  topK: 5,
+  lossMode: 'paper',
+  maxTokens: 128,
+  resultsFolder: 'backward-lens',
+};
+
+const PROVIDERS: readonly ExecutionProviderChoice[] = ['auto', 'cpu', 'cuda'];
+const LOSS_MODES: readonly LossMode[] = ['paper', 'continuation', 'text'];
+
+function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
+  return typeof value === 'string' && (allowed as readonly string[]).includes(value) ? (value as T) : fallback;
+}
+
+function intIn(value: unknown, min: number, max: number, fallback: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return fallback;
+  return Math.min(max, Math.max(min, Math.round(value)));
+}
+
+export function parseSettings(get: (key: keyof Settings) => unknown): Settings {
+  const str = (key: keyof Settings, fallback: string): string => {
+    const v = get(key);
+    return typeof v === 'string' ? v.trim() : fallback;
+  };
+  return {
+    modelPath: str('modelPath', DEFAULT_SETTINGS.modelPath),
+    executionProvider: oneOf(get('executionProvider'), PROVIDERS, DEFAULT_SETTINGS.executionProvider),
+    topK: intIn(get('topK'), 1, 50, DEFAULT_SETTINGS.topK),
+    lossMode: oneOf(get('lossMode'), LOSS_MODES, DEFAULT_SETTINGS.lossMode),
+    maxTokens: intIn(get('maxTokens'), 1, 1 << 16, DEFAULT_SETTINGS.maxTokens),
+    resultsFolder: str('resultsFolder', DEFAULT_SETTINGS.resultsFolder) || DEFAULT_SETTINGS.resultsFolder,
+  };
+}
+
+/** Settings whose change invalidates the loaded engine. */
+export const ENGINE_SETTINGS: readonly (keyof Settings)[] = ['modelPath', 'executionProvider'];
+
+/**
+ * Reads the optional argument of `backwardLens.analyzeSelection`. Menus pass the document's
+ * URI as the first argument, so anything but a plain `{target: string}` means "ask the user".
+ */
+export function parseAnalyzeArgs(arg: unknown): { target?: string } {
+  if (typeof arg !== 'object' || arg === null) return {};
+  const target = (arg as { target?: unknown }).target;
+  return typeof target === 'string' ? { target } : {};
+}

@@ -1,0 +1,42 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { DEFAULT_SETTINGS } from '../../src/extension/settings';
+
+// Compiled to out/test/extension-unit/, three levels below the repository root.
+const manifest = JSON.parse(readFileSync(path.resolve(__dirname, '../../../package.json'), 'utf8'));
+
+test('every menu and keybinding names a contributed command', () => {
+  const commands = new Set(manifest.contributes.commands.map((c: { command: string }) => c.command));
+  for (const id of ['backwardLens.analyzeSelection', 'backwardLens.analyzeSelectionAsText', 'backwardLens.saveResult', 'backwardLens.selectModel']) {
+    assert.ok(commands.has(id), id);
+  }
+  for (const c of manifest.contributes.commands) assert.equal(c.category, 'Backward Lens');
+  const menus = Object.values(manifest.contributes.menus).flat() as { command: string }[];
+  for (const entry of [...menus, ...manifest.contributes.keybindings]) assert.ok(commands.has(entry.command), entry.command);
+});
+
+test('the editor context menu offers both analyses only with a selection', () => {
+  const entries = manifest.contributes.menus['editor/context'];
+  assert.deepEqual(entries.map((e: { command: string }) => e.command).sort(), ['backwardLens.analyzeSelection', 'backwardLens.analyzeSelectionAsText']);
+  for (const e of entries) assert.match(e.when, /editorHasSelection/);
+});
+
+test('settings are documented and default to the values the code assumes', () => {
+  const props = manifest.contributes.configuration.properties;
+  for (const [key, value] of Object.entries(DEFAULT_SETTINGS)) {
+    const prop = props[`backwardLens.${key}`];
+    assert.ok(prop, key);
+    assert.equal(prop.default, value, key);
+    assert.ok(prop.markdownDescription || prop.description, key);
+  }
+  assert.equal(Object.keys(props).length, Object.keys(DEFAULT_SETTINGS).length);
+});
+
+test('the extension bundle, custom editor, view and panel restore are wired', () => {
+  assert.equal(manifest.main, './dist/extension.js');
+  assert.ok(manifest.activationEvents.includes('onWebviewPanel:backwardLens.panel'));
+  assert.deepEqual(manifest.contributes.customEditors[0].selector, [{ filenamePattern: '*.blens.json' }]);
+  assert.equal(Object.values(manifest.contributes.views).flat().some((v) => (v as { id: string }).id === 'backwardLens.resultsView'), true);
+});

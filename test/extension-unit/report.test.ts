@@ -1,0 +1,65 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { saveResultPair, writeFileAtomic, writeNewFileAtomic } from '../../src/report/atomicWrite';
+import { mdToken, renderMarkdownReport } from '../../src/report/markdown';
+import { candidateBaseNames, dateStamp, resultBaseName, slugify } from '../../src/report/naming';
+import { fixtureResult } from './fixtures';
+
+test('tokens become code spans that survive tables and markup', () => {
+  assert.equal(mdToken(' the'), '`␣the`');
+  assert.equal(mdToken('a|b'), '`a\\|b`');
+  assert.equal(mdToken('<script>'), '`<script>`');
+  assert.equal(mdToken('`'), '`` ` ``');
+  assert.equal(mdToken('a``b'), '```a``b```');
+});
+
+test('the report carries both grids, one row per layer, last layer first', () => {
+  const md = renderMarkdownReport(fixtureResult());
+  assert.match(md, /^# Backward Lens: Once upon a/);
+  for (const heading of ['## FF1 — imprint', '## FF2 — shift']) assert.ok(md.includes(heading), heading);
+  const rows = md.split('\n').filter((l) => /^\| [01] \|/.test(l));
+  assert.deepEqual(rows.map((l) => l[2]), ['1', '0', '1', '0', '1', '0']);
+  const ff2Layer1 = rows[2];
+  assert.equal(ff2Layer1.split(' | ').length, 1 + 4 + 2);
+  assert.ok(ff2Layer1.includes('`␣the` \\\\ `␣time`'));
+  assert.ok(md.includes('`a\\|b`'));
+  assert.ok(md.includes('| Loss | 2.5 |'));
+  assert.ok(md.includes('| Target | ␣time') === false && md.includes('| Target |  time → `␣time` |'));
+});
+
+test('file names are dated and slugged from the end of the probe', () => {
+  assert.equal(dateStamp(new Date(2026, 0, 5, 23, 59)), '2026-01-05');
+  assert.equal(slugify('Café <b>Crème</b>!'), 'cafe-b-creme-b');
+  assert.equal(slugify('???'), 'analysis');
+  assert.equal(slugify('x'.repeat(80)), 'x'.repeat(48));
+  const long = slugify('Once upon a time, there was a little girl named Tom');
+  assert.ok(long.length <= 48 && long.endsWith('little-girl-named-tom'), long);
+  const base = resultBaseName({ prompt: 'Obama grew up in', target: ' Paris', createdAt: new Date(2026, 1, 3, 12).toISOString() });
+  assert.equal(base, '2026-02-03-obama-grew-up-in-paris');
+  const gen = candidateBaseNames('b');
+  assert.deepEqual([gen.next().value, gen.next().value, gen.next().value], ['b', 'b-2', 'b-3']);
+});
+
+test('saving never overwrites and leaves no temporary files', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'blens-save-'));
+  try {
+    const files = { jsonExtension: '.blens.json', json: '{"a":1}', markdownExtension: '.md', markdown: '# a' };
+    const first = await saveResultPair(path.join(dir, 'out'), candidateBaseNames('r'), files);
+    const second = await saveResultPair(path.join(dir, 'out'), candidateBaseNames('r'), { ...files, json: '{"a":2}' });
+    await fs.writeFile(path.join(dir, 'out', 'r-3.md'), 'someone else');
+    const third = await saveResultPair(path.join(dir, 'out'), candidateBaseNames('r'), files);
+    assert.deepEqual([first.json, second.json, third.json].map((p) => path.basename(p)), ['r.blens.json', 'r-2.blens.json', 'r-4.blens.json']);
+    assert.equal(await fs.readFile(first.json, 'utf8'), '{"a":1}');
+    assert.equal(await fs.readFile(second.json, 'utf8'), '{"a":2}');
+    assert.equal(await fs.readFile(path.join(dir, 'out', 'r-3.md'), 'utf8'), 'someone else');
+    assert.deepEqual((await fs.readdir(path.join(dir, 'out'))).filter((f) => f.endsWith('.tmp')), []);
+    assert.equal(await writeNewFileAtomic(first.json, 'x'), false);
+    await writeFileAtomic(first.json, 'replaced');
+    assert.equal(await fs.readFile(first.json, 'utf8'), 'replaced');
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});
