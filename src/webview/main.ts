@@ -26,6 +26,7 @@ import {
   tokenText,
   visibleToken,
   type CellModel,
+  type RankPoint,
   type GridModel,
   type GridName,
 } from './viewModel';
@@ -123,6 +124,11 @@ function render(): void {
     h('div', { id: 'cell-details', role: 'tooltip', class: 'cell-details', hidden: true }),
   );
   renderChart(result);
+  // Long prompts overflow: start at the right edge, where the last prompt token (the paper's
+  // focus, and the loss position) sits.
+  app.querySelectorAll('.grid-scroll').forEach((scroller) => {
+    scroller.scrollLeft = scroller.scrollWidth;
+  });
   updateStatus();
 }
 
@@ -314,9 +320,15 @@ function renderCell(grid: GridName, layer: number, token: string, cell: CellMode
       'aria-selected': String(cell.position === state.selectedPosition),
       class: cell.position === state.selectedPosition ? 'selected-col' : undefined,
     },
-    h('span', { class: 'cell-top' }, cell.top[0]?.text ?? ''),
-    h('span', { class: 'cell-sep', 'aria-hidden': 'true' }, ' \\ '),
-    h('span', { class: 'cell-bottom' }, cell.bottom[0]?.text ?? ''),
+    // A zero vector (δ where no loss reaches) projects to the uniform distribution: its "top"
+    // tokens are ties broken by id, so the cell says 0 instead of showing them.
+    ...(cell.norm === 0
+      ? [h('span', { class: 'cell-zero', title: 'zero vector: no gradient reaches this position' }, '0')]
+      : [
+          h('span', { class: 'cell-top' }, cell.top[0]?.text ?? ''),
+          h('span', { class: 'cell-sep', 'aria-hidden': 'true' }, ' \\ '),
+          h('span', { class: 'cell-bottom' }, cell.bottom[0]?.text ?? ''),
+        ]),
   );
   // CSSOM writes are allowed under the CSP; `style="…"` attributes would not be.
   td.style.setProperty('--intensity', cell.intensity.toFixed(3));
@@ -391,24 +403,24 @@ function renderChart(result: BackwardLensResult): void {
   const host = document.getElementById('rank-chart');
   if (!host) return;
   const last = lastPromptPosition(result);
-  const lastToken = visibleToken(result.tokens[last]?.text ?? '');
-  const series: Series[] = [
-    { label: `FF2 δ at ${last} “${lastToken}”`, points: rankSeries(result, 'ff2', last), className: 's-ff2' },
-    { label: `FF1 x at ${last} “${lastToken}”`, points: rankSeries(result, 'ff1', last), className: 's-ff1' },
-  ];
+  // A descent step writes the bottom of LL(δ), so δ's curve counts the target's rank from the
+  // bottom: 0 there means the update writes the target first, as the paper reads it.
+  const fromBottom = (points: RankPoint[]) => points.map((p) => ({ ...p, rank: result.model.vocabSize - 1 - p.rank }));
+  const curves = (position: number, extraClass: string): Series[] => {
+    const token = visibleToken(result.tokens[position]?.text ?? '');
+    return [
+      { label: `FF2 δ at ${position} “${token}” (from the bottom)`, points: fromBottom(rankSeries(result, 'ff2', position)), className: `s-ff2${extraClass}` },
+      { label: `FF1 x at ${position} “${token}”`, points: rankSeries(result, 'ff1', position), className: `s-ff1${extraClass}` },
+    ];
+  };
+  const series = curves(last, '');
   const sel = state.selectedPosition;
-  if (sel !== undefined && sel !== last) {
-    const token = visibleToken(result.tokens[sel]?.text ?? '');
-    series.push(
-      { label: `FF2 δ at ${sel} “${token}”`, points: rankSeries(result, 'ff2', sel), className: 's-ff2 s-selected' },
-      { label: `FF1 x at ${sel} “${token}”`, points: rankSeries(result, 'ff1', sel), className: 's-ff1 s-selected' },
-    );
-  }
+  if (sel !== undefined && sel !== last) series.push(...curves(sel, ' s-selected'));
   const target = visibleToken(tokenText(result, result.rankIds[last]));
   const layers = result.layers.map((l) => l.layer).sort((a, b) => a - b);
   host.replaceChildren(
     h('h2', {}, `Rank of “${target}” across layers`),
-    h('p', { class: 'hint' }, 'Click a column to add its curves; 0 = most probable token of LL(v).'),
+    h('p', { class: 'hint' }, 'Click a column to add its curves. FF1: 0 = the most probable token of LL(x). FF2: 0 = the least probable token of LL(δ), what a descent step writes.'),
     rankChart(series, layers, result.model.vocabSize, `Rank of ${target} across layers`),
   );
 }
