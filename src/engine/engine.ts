@@ -1,10 +1,11 @@
 /**
- * The Engine: one loaded model, its compiled Backward Lens graph and a live session per lens
- * variant, turning requests into BackwardLensResult objects.
+ * The Engine: one loaded model with two live sessions — the gradient graph and the lens graph
+ * (one per lens variant) — turning requests into BackwardLensResult objects.
  */
 import * as ort from 'onnxruntime-node';
 import type { ModelDescription } from '../model/description';
-import { buildBackwardLensGraph, IO } from '../graph/backwardLensGraph';
+import { buildGradientGraph, buildLensGraph, IO } from '../graph/backwardLensGraph';
+import type { Graph } from '../graph/graph';
 import { toOnnxBytes } from '../graph/onnx';
 import type { BackwardLensResult, LayerResult, LensRow, ScoredToken, TokenInfo } from '../result/schema';
 import { RESULT_SCHEMA } from '../result/schema';
@@ -21,8 +22,29 @@ export interface EngineInternals {
 
 type Outputs = ort.InferenceSession.ReturnType;
 
+interface Compiled {
+  live: LiveSession;
+  compileMs: number;
+}
+
+/**
+ * Logits per lens block: 8M floats (32 MB) keeps each block's [rows × V] intermediates near the
+ * cache and bounds memory whatever the prompt length.
+ */
+const LENS_BLOCK_LOGITS = 8 * 1024 * 1024;
+
+/** The lens read-out of every cell (FF1 cells first, then FF2; layer-major, then position). */
+interface LensOutputs {
+  norms: Float32Array;
+  ranks: Float32Array;
+  topIds: BigInt64Array;
+  topLogProbs: Float32Array;
+  bottomIds: BigInt64Array;
+  bottomLogProbs: Float32Array;
+}
+
 export class BackwardLensEngine implements Engine {
-  private readonly sessions = new Map<boolean, Promise<{ live: LiveSession; compileMs: number }>>();
+  private readonly compiled = new Map<string, Promise<Compiled>>();
   executionProvider: Engine['executionProvider'] = 'cpu';
   executionProviderNote: string | undefined;
 
@@ -36,22 +58,34 @@ export class BackwardLensEngine implements Engine {
     return this.model.name;
   }
 
-  /** Compiles and opens the session of one lens variant once; later calls reuse it. */
-  session(normalized: boolean): Promise<{ live: LiveSession; compileMs: number }> {
-    let pending = this.sessions.get(normalized);
+  private get computeDType() {
+    return this.options.computeDType ?? 'float32';
+  }
+
+  /** Compiles a graph and opens its session once; later calls reuse it. */
+  private session(key: string, build: () => Graph): Promise<Compiled> {
+    let pending = this.compiled.get(key);
     if (!pending) {
-      pending = this.openSession(normalized);
-      this.sessions.set(normalized, pending);
-      pending.catch(() => this.sessions.delete(normalized));
+      pending = this.open(key, build);
+      this.compiled.set(key, pending);
+      pending.catch(() => this.compiled.delete(key));
     }
     return pending;
   }
 
-  private async openSession(normalized: boolean): Promise<{ live: LiveSession; compileMs: number }> {
+  private gradientSession(): Promise<Compiled> {
+    return this.session('gradient', () => buildGradientGraph(this.model, this.computeDType));
+  }
+
+  private lensSession(normalized: boolean): Promise<Compiled> {
+    const key = normalized ? 'normalized lens' : 'paper lens';
+    return this.session(key, () => buildLensGraph(this.model, { computeDType: this.computeDType, normalized }));
+  }
+
+  private async open(key: string, build: () => Graph): Promise<Compiled> {
     const started = performance.now();
-    const graph = buildBackwardLensGraph(this.model, { computeDType: this.options.computeDType ?? 'float32', normalized });
     const live = await createLiveSession({
-      graphBytes: toOnnxBytes(graph, `backward-lens-${this.model.name}`),
+      graphBytes: toOnnxBytes(build(), `backward-lens-${key.replace(/ /g, '-')}`),
       weightFiles: this.model.weightFiles,
       executionProvider: this.options.executionProvider ?? 'auto',
       cacheDir: this.options.cacheDir ?? defaultCacheDir(),
@@ -61,7 +95,7 @@ export class BackwardLensEngine implements Engine {
     this.executionProviderNote = live.executionProviderNote;
     const compileMs = performance.now() - started;
     this.options.log?.(
-      `compiled ${this.model.name} (${normalized ? 'normalized' : 'paper'} lens) on ${live.executionProvider} in ${compileMs.toFixed(0)} ms, weights via ${live.weightsVia}${live.executionProviderNote ? `; ${live.executionProviderNote}` : ''}`,
+      `compiled the ${key} graph of ${this.model.name} on ${live.executionProvider} in ${compileMs.toFixed(0)} ms, weights via ${live.weightsVia}${live.executionProviderNote ? `; ${live.executionProviderNote}` : ''}`,
     );
     return { live, compileMs };
   }
@@ -77,22 +111,62 @@ export class BackwardLensEngine implements Engine {
       throw new InputError(`top-k must be between 1 and the vocabulary size ${this.model.config.vocabSize}.`);
     }
     const normalized = request.normalized ?? false;
-    const { live, compileMs } = await this.session(normalized);
-    const fetches = [
-      IO.loss, IO.predictionIds, IO.predictionLogProbs, IO.topIds, IO.topLogProbs, IO.bottomIds, IO.bottomLogProbs,
-      IO.norms, IO.targetRanks, IO.gramFf1Input, IO.gramFf1Vjp, IO.gramFf2Input, IO.gramFf2Vjp,
-      ...(request.vectors ? [IO.ff1Input, IO.ff2Vjp] : []),
-    ];
+    const [gradient, lens] = await Promise.all([this.gradientSession(), this.lensSession(normalized)]);
     const started = performance.now();
-    const outputs = await live.session.run(this.feeds(plan, request.topK), fetches);
+    const outputs = await gradient.live.session.run(this.feeds(plan, request.topK), [
+      IO.loss, IO.predictionIds, IO.predictionLogProbs, IO.ff1Input, IO.ff2Vjp,
+      IO.gramFf1Input, IO.gramFf1Vjp, IO.gramFf2Input, IO.gramFf2Vjp,
+    ]);
+    const lensOutputs = await this.runLens(lens.live, outputs, plan, request.topK);
     const runMs = performance.now() - started;
     this.options.log?.(`analysed ${plan.inputIds.length} tokens in ${runMs.toFixed(1)} ms`);
-    return this.toResult(request, plan, outputs, { compileMs, runMs }, normalized, live);
+    const compileMs = gradient.compileMs + lens.compileMs;
+    return this.toResult(request, plan, outputs, lensOutputs, { compileMs, runMs }, normalized, lens.live);
   }
 
-  /** Raw graph outputs for a plan (tests read the vectors and factors from here). */
+  /**
+   * Projects every x_i (FF1) and δ_i (FF2) of every layer through the lens session, in blocks of
+   * rows so the [rows × V] logits stay bounded.
+   */
+  private async runLens(live: LiveSession, gradientOutputs: Outputs, plan: LossPlan, topK: number): Promise<LensOutputs> {
+    const d = this.model.config.hiddenSize;
+    const ff1 = gradientOutputs[IO.ff1Input].data as Float32Array;
+    const ff2 = gradientOutputs[IO.ff2Vjp].data as Float32Array;
+    const vectors = new (ff1.constructor as Float32ArrayConstructor)(ff1.length + ff2.length);
+    vectors.set(ff1);
+    vectors.set(ff2, ff1.length);
+    const cells = vectors.length / d;
+    const T = plan.inputIds.length;
+    const rankIds = BigInt64Array.from({ length: cells }, (_, c) => BigInt(plan.rankIds[c % T]));
+    const all: LensOutputs = {
+      norms: new Float32Array(cells),
+      ranks: new Float32Array(cells),
+      topIds: new BigInt64Array(cells * topK),
+      topLogProbs: new Float32Array(cells * topK),
+      bottomIds: new BigInt64Array(cells * topK),
+      bottomLogProbs: new Float32Array(cells * topK),
+    };
+    const rowsPerBlock = Math.max(1, Math.floor(LENS_BLOCK_LOGITS / this.model.config.vocabSize));
+    for (let first = 0; first < cells; first += rowsPerBlock) {
+      const rows = Math.min(rowsPerBlock, cells - first);
+      const out = await live.session.run({
+        [IO.lensVectors]: new ort.Tensor(this.computeDType, vectors.subarray(first * d, (first + rows) * d), [rows, d]),
+        [IO.lensRankIds]: new ort.Tensor('int64', rankIds.subarray(first, first + rows), [rows]),
+        [IO.topK]: new ort.Tensor('int64', BigInt64Array.of(BigInt(topK)), [1]),
+      });
+      all.norms.set(out[IO.norms].data as Float32Array, first);
+      all.ranks.set(out[IO.targetRanks].data as Float32Array, first);
+      all.topIds.set(out[IO.topIds].data as BigInt64Array, first * topK);
+      all.topLogProbs.set(out[IO.topLogProbs].data as Float32Array, first * topK);
+      all.bottomIds.set(out[IO.bottomIds].data as BigInt64Array, first * topK);
+      all.bottomLogProbs.set(out[IO.bottomLogProbs].data as Float32Array, first * topK);
+    }
+    return all;
+  }
+
+  /** Raw gradient-graph outputs for a plan (tests read the vectors and factors from here). */
   async run(plan: LossPlan, names: string[], topK = 1): Promise<Outputs> {
-    const { live } = await this.session(false);
+    const { live } = await this.gradientSession();
     return live.session.run(this.feeds(plan, topK), names);
   }
 
@@ -103,8 +177,8 @@ export class BackwardLensEngine implements Engine {
   }
 
   async dispose(): Promise<void> {
-    const sessions = await Promise.allSettled(this.sessions.values());
-    this.sessions.clear();
+    const sessions = await Promise.allSettled(this.compiled.values());
+    this.compiled.clear();
     for (const s of sessions) if (s.status === 'fulfilled') await s.value.live.session.release();
   }
 
@@ -117,7 +191,6 @@ export class BackwardLensEngine implements Engine {
       [IO.scoredPositions]: int64(scored),
       [IO.targetIds]: int64(scored.map((i) => plan.targetIds[i])),
       [IO.lossWeights]: new ort.Tensor(this.options.computeDType ?? 'float32', floats.from(scored.map((i) => plan.lossWeights[i])), [scored.length]),
-      [IO.rankIds]: int64(plan.rankIds),
       [IO.predictIndex]: int64([scored.indexOf(plan.predictPosition)]),
       [IO.topK]: int64([topK]),
     };
@@ -134,6 +207,7 @@ export class BackwardLensEngine implements Engine {
     request: AnalysisRequest,
     plan: LossPlan,
     out: Outputs,
+    lens: LensOutputs,
     timings: { compileMs: number; runMs: number },
     normalized: boolean,
     live: LiveSession,
@@ -147,18 +221,18 @@ export class BackwardLensEngine implements Engine {
     const row = (kind: 0 | 1, layer: number, vectorsName: string): LensRow => {
       const first = (kind * L + layer) * T;
       const cells = Array.from({ length: T }, (_, i) => first + i);
-      const lens: LensRow = {
-        norms: cells.map((c) => data(IO.norms)[c]),
-        top: cells.map((c) => this.scored(ids(IO.topIds), data(IO.topLogProbs), c * k, k)),
-        bottom: cells.map((c) => this.scored(ids(IO.bottomIds), data(IO.bottomLogProbs), c * k, k)),
-        targetRank: cells.map((c) => data(IO.targetRanks)[c]),
+      const grid: LensRow = {
+        norms: cells.map((c) => lens.norms[c]),
+        top: cells.map((c) => this.scored(lens.topIds, lens.topLogProbs, c * k, k)),
+        bottom: cells.map((c) => this.scored(lens.bottomIds, lens.bottomLogProbs, c * k, k)),
+        targetRank: cells.map((c) => lens.ranks[c]),
       };
       if (request.vectors) {
         const width = config.hiddenSize;
         const all = data(vectorsName);
-        lens.vectors = Array.from({ length: T }, (_, i) => Array.from(sliceOf(all, (layer * T + i) * width, width)));
+        grid.vectors = Array.from({ length: T }, (_, i) => Array.from(sliceOf(all, (layer * T + i) * width, width)));
       }
-      return lens;
+      return grid;
     };
     const gramOf = (name: string, layer: number) => sliceOf(data(name), layer * T * T, T * T);
     const layers: LayerResult[] = Array.from({ length: L }, (_, layer) => {

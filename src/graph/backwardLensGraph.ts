@@ -1,12 +1,13 @@
 /**
- * The one graph the engine runs: forward pass, loss, reverse-mode backward pass, and the
- * Backward Lens read-out (vocabulary projections with top-k/bottom-k, norms, target ranks and
- * the Gram matrices of the gradient factors), so only small tensors come back to JavaScript.
+ * The two graphs the engine runs. The gradient graph: forward pass, loss, reverse-mode backward
+ * pass, the factors x_i, h_i, δ_i, FF1 VJPs and their Gram matrices. The lens graph: LL(v) for a
+ * block of vectors, reduced in the graph to top-k/bottom-k, norms and target ranks, so the
+ * [block × vocabulary] logits never reach JavaScript and memory stays bounded by the block size.
  */
 import type { ModelDescription } from '../model/description';
 import { backward } from './autodiff';
 import { DType, Graph, Tensor } from './graph';
-import { forward, MlpTaps } from './models/transformer';
+import { forward, MlpTaps, outputHead } from './models/transformer';
 import * as op from './ops';
 import * as plain from './plain';
 
@@ -27,8 +28,9 @@ export const IO = {
   scoredPositions: 'scored_positions',
   targetIds: 'target_ids',
   lossWeights: 'loss_weights',
-  rankIds: 'rank_ids',
   predictIndex: 'predict_index',
+  lensVectors: 'lens_vectors',
+  lensRankIds: 'lens_rank_ids',
   topK: 'top_k',
   loss: 'loss',
   predictionIds: 'prediction_ids',
@@ -52,15 +54,14 @@ export const IO = {
 const SEQ = 'T';
 /** Positions whose next-token distribution is needed: those carrying loss, and the prediction's. */
 const SCORED = 'S';
+const BLOCK = 'rows';
 
-export function buildBackwardLensGraph(model: ModelDescription, options: LensGraphOptions): Graph {
+export function buildGradientGraph(model: ModelDescription, dtype: ComputeDType): Graph {
   const g = new Graph();
-  const dtype = options.computeDType;
   const inputIds = g.input(IO.inputIds, 'int64', [SEQ]);
   const scoredPositions = g.input(IO.scoredPositions, 'int64', [SCORED]);
   const targetIds = g.input(IO.targetIds, 'int64', [SCORED]);
   const lossWeights = g.input(IO.lossWeights, dtype, [SCORED]);
-  const rankIds = g.input(IO.rankIds, 'int64', [SEQ]);
   const predictIndex = g.input(IO.predictIndex, 'int64', [1]);
   const topK = g.input(IO.topK, 'int64', [1]);
 
@@ -90,8 +91,40 @@ export function buildBackwardLensGraph(model: ModelDescription, options: LensGra
   g.output(gram(g, ff1Vjp), IO.gramFf1Vjp);
   g.output(gram(g, ff2Input), IO.gramFf2Input);
   g.output(gram(g, ff2Vjp), IO.gramFf2Vjp);
+  return g;
+}
 
-  emitLens(g, pass, plain.concatPlain(g, [ff1Input, ff2Vjp], 0), rankIds, topK, options);
+/**
+ * LL(v) = softmax(ln_f(v) · Dᵀ) for a block of vectors v (rows of `lens_vectors`), reduced to
+ * top-k/bottom-k log-probabilities, ‖v‖ and the rank of each row's `lens_rank_ids` token.
+ */
+export function buildLensGraph(model: ModelDescription, options: LensGraphOptions): Graph {
+  const g = new Graph();
+  const width = model.config.hiddenSize;
+  const vectors = g.input(IO.lensVectors, options.computeDType, [BLOCK, width]);
+  const rankIds = g.input(IO.lensRankIds, 'int64', [BLOCK]);
+  const k = g.input(IO.topK, 'int64', [1]);
+  const head = outputHead(g, model.config, weightSource(g, model, options.computeDType));
+
+  const norms = plain.reduceL2(g, vectors);
+  g.output(norms, IO.norms);
+  // A zero vector (δ where no loss reaches) stays zero instead of dividing by zero.
+  const lensInput = options.normalized ? op.div(g, vectors, op.add(g, norms, g.scalar(1e-30, vectors.dtype))) : vectors;
+  // Log-probabilities keep the order of the least probable tokens, which float32 probabilities
+  // would flush to 0 and tie.
+  const logProbs = op.logSoftmax(g, op.linear(g, head.finalNorm(lensInput), head.unembedding, true));
+  const readOut = (largest: boolean, idsName: string, logProbsName: string) => {
+    const { values, indices } = plain.topK(g, logProbs, k, largest);
+    g.output(values, logProbsName);
+    g.output(indices, idsName);
+  };
+  readOut(true, IO.topIds, IO.topLogProbs);
+  readOut(false, IO.bottomIds, IO.bottomLogProbs);
+
+  const rankLogProbs = plain.gatherElements(g, logProbs, plain.unsqueeze(g, rankIds, 1), 1);
+  const higher = plain.greater(g, logProbs, rankLogProbs, logProbs.shape);
+  // Counted in float32 (exact below 2^24) rather than int64: half the memory traffic.
+  g.output(plain.reduceSumPlain(g, plain.castPlain(g, higher, 'float32'), [1]), IO.targetRanks);
   return g;
 }
 
@@ -153,41 +186,4 @@ function stackLayers(g: Graph, perLayer: Tensor[]): Tensor {
 /** Per-layer Gram matrices F Fᵀ, [L, T, T]: enough to get ‖Σ_i a_i b_iᵀ‖ and its rank. */
 function gram(g: Graph, factors: Tensor): Tensor {
   return op.matmul(g, factors, op.transpose(g, factors, [0, 2, 1]));
-}
-
-/**
- * LL(v) = softmax(ln_f(v) · Dᵀ) for every cell v (FF1 inputs then FF2 VJPs, layer-major), reduced
- * in the graph to top-k/bottom-k log-probabilities, ‖v‖ and the rank of each column's rank id.
- */
-function emitLens(
-  g: Graph,
-  pass: { finalNorm: (v: Tensor) => Tensor; unembedding: Tensor },
-  cells: Tensor,
-  rankIds: Tensor,
-  k: Tensor,
-  options: LensGraphOptions,
-): void {
-  const [kinds, , width] = cells.shape as [number, string, number];
-  const flat = op.reshape(g, cells, ['cells', width]);
-  const norms = plain.reduceL2(g, flat);
-  g.output(norms, IO.norms);
-  // A zero vector (δ at positions carrying no loss) stays zero instead of dividing by zero.
-  const lensInput = options.normalized
-    ? op.div(g, flat, op.add(g, norms, g.scalar(1e-30, flat.dtype)))
-    : flat;
-  const logits = op.linear(g, pass.finalNorm(lensInput), pass.unembedding, true);
-  const logSumExp = plain.reduceLogSumExp(g, logits);
-  const readOut = (largest: boolean, idsName: string, logProbsName: string) => {
-    const { values, indices } = plain.topK(g, logits, k, largest);
-    g.output(op.sub(g, values, logSumExp), logProbsName);
-    g.output(indices, idsName);
-  };
-  readOut(true, IO.topIds, IO.topLogProbs);
-  readOut(false, IO.bottomIds, IO.bottomLogProbs);
-
-  const cellRankIds = plain.unsqueeze(g, plain.tile(g, rankIds, [kinds], ['cells']), 1);
-  const rankLogits = plain.gatherElements(g, logits, cellRankIds, 1);
-  const higher = plain.greater(g, logits, rankLogits, logits.shape);
-  // Counted in float32 (exact below 2^24) rather than int64: half the memory traffic over [cells, V].
-  g.output(plain.reduceSumPlain(g, plain.castPlain(g, higher, 'float32'), [1]), IO.targetRanks);
 }
