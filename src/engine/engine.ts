@@ -63,10 +63,10 @@ export class BackwardLensEngine implements Engine {
   }
 
   /** Compiles a graph and opens its session once; later calls reuse it. */
-  private session(key: string, build: () => Graph): Promise<Compiled> {
+  private session(key: string, build: () => Graph, prepackWeights: boolean): Promise<Compiled> {
     let pending = this.compiled.get(key);
     if (!pending) {
-      pending = this.open(key, build);
+      pending = this.open(key, build, prepackWeights);
       this.compiled.set(key, pending);
       pending.catch(() => this.compiled.delete(key));
     }
@@ -74,15 +74,15 @@ export class BackwardLensEngine implements Engine {
   }
 
   private gradientSession(): Promise<Compiled> {
-    return this.session('gradient', () => buildGradientGraph(this.model, this.computeDType));
+    return this.session('gradient', () => buildGradientGraph(this.model, this.computeDType), false);
   }
 
   private lensSession(normalized: boolean): Promise<Compiled> {
     const key = normalized ? 'normalized lens' : 'paper lens';
-    return this.session(key, () => buildLensGraph(this.model, { computeDType: this.computeDType, normalized }));
+    return this.session(key, () => buildLensGraph(this.model, { computeDType: this.computeDType, normalized }), true);
   }
 
-  private async open(key: string, build: () => Graph): Promise<Compiled> {
+  private async open(key: string, build: () => Graph, prepackWeights: boolean): Promise<Compiled> {
     const started = performance.now();
     const live = await createLiveSession({
       graphBytes: toOnnxBytes(build(), `backward-lens-${key.replace(/ /g, '-')}`),
@@ -90,6 +90,7 @@ export class BackwardLensEngine implements Engine {
       executionProvider: this.options.executionProvider ?? 'auto',
       cacheDir: this.options.cacheDir ?? defaultCacheDir(),
       weightData: this.options.weightData,
+      prepackWeights,
     });
     this.executionProvider = live.executionProvider;
     this.executionProviderNote = live.executionProviderNote;

@@ -22,6 +22,12 @@ export interface SessionRequest {
   cacheDir: string;
   /** Replaces the weight files' bytes (tests perturb weights this way). */
   weightData?: Uint8Array[];
+  /**
+   * Let onnxruntime keep a re-laid-out copy of the Gemm weights. Worth its memory and start-up
+   * time only where one Gemm dominates (the lens's [rows × d]·[d × V]); the gradient graph's
+   * many thin [T × d] Gemms gain little from it.
+   */
+  prepackWeights: boolean;
 }
 
 export interface LiveSession {
@@ -37,9 +43,10 @@ export function defaultCacheDir(): string {
   return path.join(base, 'backward-lens');
 }
 
-function sessionOptions(providers: string[]): ort.InferenceSession.SessionOptions {
+function sessionOptions(providers: string[], prepackWeights: boolean): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: providers,
+    extra: { session: { disable_prepacking: prepackWeights ? '0' : '1' } },
     graphOptimizationLevel: 'all',
     intraOpNumThreads: os.availableParallelism(),
     interOpNumThreads: 1,
@@ -81,7 +88,7 @@ export async function createLiveSession(request: SessionRequest): Promise<LiveSe
 }
 
 async function open(request: SessionRequest, providers: string[]): Promise<Omit<LiveSession, 'executionProvider' | 'executionProviderNote'>> {
-  const options = sessionOptions(providers);
+  const options = sessionOptions(providers, request.prepackWeights);
   if (!request.weightData) {
     const modelPath = linkedGraph(request);
     if (modelPath) return { session: await ort.InferenceSession.create(modelPath, options), weightsVia: 'hard-link' };
