@@ -15,5 +15,7 @@ export async function openEngine(modelPath: string, options: EngineOptions & Eng
 /** The embedded stories260K: packaged beside the extension, or ../shared in a source checkout. */
 export function defaultModelPath(root: string): string {
   const packaged = path.join(root, 'models', 'stories260K');
-  return fs.existsSync(packaged) ? packaged : path.resolve(root, '..', 'shared', 'models', 'stories260K');
+  // Resolve links first: code-server loads a development extension through a symlink, and
+  // ../shared sits beside the real checkout, not beside the link.
+  return fs.existsSync(packaged) ? packaged : path.resolve(fs.realpathSync(root), '..', 'shared', 'models', 'stories260K');
 }
