@@ -14,13 +14,14 @@ export interface CreatedSession {
   createMs: number;
 }
 
-export function hookSessionCreate(extra: Options, onCreate: (created: CreatedSession) => void): () => void {
+/** `extra` is merged into every create's options; a function gives each session its own (e.g. a profile file prefix). */
+export function hookSessionCreate(extra: Options | (() => Options), onCreate: (created: CreatedSession) => void): () => void {
   const holder = ort.InferenceSession as unknown as { create: (...args: unknown[]) => Promise<ort.InferenceSession> };
   const original = holder.create;
   holder.create = async (...args: unknown[]) => {
     const last = args[args.length - 1];
     const hasOptions = typeof last === 'object' && last !== null && !(last instanceof Uint8Array) && !(last instanceof ArrayBuffer);
-    const options: Options = { ...(hasOptions ? (last as Options) : {}), ...extra };
+    const options: Options = { ...(hasOptions ? (last as Options) : {}), ...(typeof extra === 'function' ? extra() : extra) };
     const callArgs = hasOptions ? [...args.slice(0, -1), options] : [...args, options];
     const started = performance.now();
     const session = await original.apply(ort.InferenceSession, callArgs);

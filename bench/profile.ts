@@ -1,8 +1,9 @@
 /**
- * Per-node profile of the engine's own session with onnxruntime's profiler: the engine opens its
- * session as usual while bench/ortHook.ts adds `enableProfiling` to the options it passes, so the
- * graph, feeds, fetches and thread settings are exactly the engine's. The profiler's JSON is then
- * aggregated by op type, by node (with shapes) and by role.
+ * Per-node profile of the engine's own sessions (the gradient graph and the lens graph) with
+ * onnxruntime's profiler: the engine opens its sessions as usual while bench/ortHook.ts adds
+ * `enableProfiling` to the options it passes, so graphs, feeds, fetches and thread settings are
+ * exactly the engine's. The profilers' JSON is aggregated by op type, by node (with shapes) and
+ * by role.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -12,6 +13,8 @@ import { hookSessionCreate } from './ortHook';
 import { promptOfLength } from './prompts';
 
 interface ProfileEvent {
+  /** Which engine session recorded it: 'gradient' or 'lens'. */
+  session?: string;
   cat: string;
   name: string;
   ts: number;
@@ -46,7 +49,8 @@ export interface ProfileSummary {
 export async function profileEngine(modelPath: string, T: number, target: string, runs: number, workDir: string, log: (line: string) => void): Promise<ProfileSummary> {
   fs.mkdirSync(workDir, { recursive: true });
   const created: { session: ort.InferenceSession; options: ort.InferenceSession.SessionOptions }[] = [];
-  const unhook = hookSessionCreate({ enableProfiling: true, profileFilePrefix: path.join(workDir, 'ort-profile') }, (c) => created.push(c));
+  let next = 0;
+  const unhook = hookSessionCreate(() => ({ enableProfiling: true, profileFilePrefix: path.join(workDir, `ort-profile-${next++}`) }), (c) => created.push(c));
   const engine = await openEngine(modelPath, { executionProvider: 'cpu', cacheDir: path.join(workDir, 'cache') });
   const analyzeWallMs: number[] = [];
   try {
@@ -60,15 +64,20 @@ export async function profileEngine(modelPath: string, T: number, target: string
       if (r > 0) analyzeWallMs.push(ms);
       log(`profile analyze ${r}: ${ms.toFixed(0)} ms (run ${result.timings.runMs.toFixed(0)} ms)`);
     }
-    if (created.length !== 1) throw new Error(`expected the engine to open one session, it opened ${created.length}`);
-    created[0].session.endProfiling();
+    // The engine opens the gradient session first, then the lens session.
+    if (created.length !== 2) throw new Error(`expected the engine to open two sessions (gradient, lens), it opened ${created.length}`);
+    for (const c of created) c.session.endProfiling();
   } finally {
     await engine.dispose();
     unhook();
   }
-  const file = fs.readdirSync(workDir).find((name) => name.startsWith('ort-profile') && name.endsWith('.json'));
-  if (!file) throw new Error(`onnxruntime wrote no profile into ${workDir}`);
-  const events = JSON.parse(fs.readFileSync(path.join(workDir, file), 'utf8')) as ProfileEvent[];
+  const events = created.flatMap((_, i) => {
+    const prefix = `ort-profile-${i}`;
+    const file = fs.readdirSync(workDir).find((name) => name.startsWith(`${prefix}_`) && name.endsWith('.json'));
+    if (!file) throw new Error(`onnxruntime wrote no profile ${prefix}* into ${workDir}`);
+    const session = i === 0 ? 'gradient' : 'lens';
+    return (JSON.parse(fs.readFileSync(path.join(workDir, file), 'utf8')) as ProfileEvent[]).map((e) => ({ ...e, session }));
+  });
   const { externalData: _x, ...options } = created[0].options as Record<string, unknown>;
   void _x;
   const c = engine.model.config;
@@ -85,11 +94,17 @@ function summarize(
   runs: number,
   dims: { vocab: number; hidden: number; layers: number },
 ): Omit<ProfileSummary, 'analyzeWallMs' | 'sessionOptions'> {
-  const modelRuns = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').sort((a, b) => a.ts - b.ts);
-  if (modelRuns.length < runs + 1) throw new Error(`profile holds ${modelRuns.length} runs, expected ${runs + 1}`);
-  const firstWarm = modelRuns[modelRuns.length - runs].ts;
-  const kernels = events.filter((e) => e.cat === 'Node' && e.name.endsWith('_kernel_time') && e.ts >= firstWarm);
-  const runWall = modelRuns.slice(-runs).reduce((sum, e) => sum + e.dur, 0) / runs / 1000;
+  // Each analyze runs the gradient session once and the lens session once per row block, so in
+  // each session the last runs/(runs + 1) of its model_run events are the warm ones.
+  const warm = ['gradient', 'lens'].flatMap((session) => {
+    const own = events.filter((e) => e.session === session);
+    const modelRuns = own.filter((e) => e.cat === 'Session' && e.name === 'model_run').sort((a, b) => a.ts - b.ts);
+    if (modelRuns.length % (runs + 1) !== 0) throw new Error(`${session} profile holds ${modelRuns.length} runs, not a multiple of ${runs + 1}`);
+    const firstWarm = modelRuns[modelRuns.length / (runs + 1)].ts;
+    return own.filter((e) => e.ts >= firstWarm);
+  });
+  const kernels = warm.filter((e) => e.cat === 'Node' && e.name.endsWith('_kernel_time'));
+  const runWall = warm.filter((e) => e.cat === 'Session' && e.name === 'model_run').reduce((sum, e) => sum + e.dur, 0) / runs / 1000;
   const total = kernels.reduce((sum, e) => sum + e.dur, 0) / runs / 1000;
   const group = (key: (e: ProfileEvent) => string, withShapes: boolean): ProfileRow[] => {
     const rows = new Map<string, ProfileRow>();
@@ -108,25 +123,21 @@ function summarize(
     for (const row of list) row.share = row.totalMs / total;
     return list;
   };
-  const cells = 2 * dims.layers * T;
   const category = (e: ProfileEvent): string => {
     const op = e.args?.op_name ?? '?';
     const all = [...(e.args?.input_type_shape ?? []), ...(e.args?.output_type_shape ?? [])].map((s) => Object.values(s)[0] ?? []);
     const hasVocab = all.some((s) => s.includes(dims.vocab));
-    const hasCells = all.some((s) => s[0] === cells);
-    if (hasVocab && hasCells) {
-      if (/Gemm|MatMul/.test(op)) return 'lens: vocab projection GEMM [cells×d]·[d×V]';
-      if (op === 'TopK') return 'lens: TopK (top-k + bottom-k) over [cells×V]';
-      if (/LogSumExp|Exp|ReduceSum|ReduceMax|Log|Sub/.test(op)) return `lens: log-sum-exp over [cells×V] (${op})`;
-      if (/Greater|Less|Cast|GatherElements|Equal/.test(op)) return `lens: target ranks over [cells×V] (${op})`;
-      return `lens: other [cells×V] (${op})`;
+    if (e.session === 'lens') {
+      if (/Gemm|MatMul/.test(op) && hasVocab) return 'lens: vocab projection GEMM [rows×d]·[d×V]';
+      if (op === 'TopK') return 'lens: TopK (top-k + bottom-k) over [rows×V]';
+      if (/LogSoftmax/.test(op)) return 'lens: log-softmax over [rows×V]';
+      if (/Greater|Less|Cast|GatherElements|Equal|ReduceSum/.test(op)) return `lens: target ranks over [rows×V] (${op})`;
+      return `lens: final norm, norms, other (${op})`;
     }
     if (hasVocab) {
       if (/Gemm|MatMul/.test(op)) return 'LM head GEMMs (forward + backward) [rows×d]·[d×V]';
       return `LM head: softmax/loss/top-k over [rows×V] (${op})`;
     }
-    // At T=32, cells (2·L·T = 768) equals d, so [cells×d] cannot be told from a d×d weight; tag only when distinct.
-    if (hasCells && cells !== dims.hidden) return `lens: per-cell [cells×d] (${op})`;
     if (/Gemm|MatMul/.test(op)) return 'transformer body GEMMs (forward, backward, Gram)';
     return 'transformer body: elementwise, norms, attention, other';
   };
