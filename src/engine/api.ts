@@ -21,6 +21,8 @@ export interface AnalysisRequest {
   vectors?: boolean;
   /** Refuse prompts longer than this many tokens (defaults to the model's context). */
   maxTokens?: number;
+  /** Aborting stops the analysis at its next step (between lens blocks); it then rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /** A loaded model with a live onnxruntime session; reuse it across analyses. */

@@ -118,7 +118,7 @@ export class BackwardLensEngine implements Engine {
       IO.loss, IO.predictionIds, IO.predictionLogProbs, IO.ff1Input, IO.ff2Vjp,
       IO.gramFf1Input, IO.gramFf1Vjp, IO.gramFf2Input, IO.gramFf2Vjp,
     ]);
-    const lensOutputs = await this.runLens(lens.live, outputs, plan, request.topK);
+    const lensOutputs = await this.runLens(lens.live, outputs, plan, request.topK, request.signal);
     const runMs = performance.now() - started;
     this.options.log?.(`analysed ${plan.inputIds.length} tokens in ${runMs.toFixed(1)} ms`);
     const compileMs = gradient.compileMs + lens.compileMs;
@@ -129,7 +129,7 @@ export class BackwardLensEngine implements Engine {
    * Projects every x_i (FF1) and δ_i (FF2) of every layer through the lens session, in blocks of
    * rows so the [rows × V] logits stay bounded.
    */
-  private async runLens(live: LiveSession, gradientOutputs: Outputs, plan: LossPlan, topK: number): Promise<LensOutputs> {
+  private async runLens(live: LiveSession, gradientOutputs: Outputs, plan: LossPlan, topK: number, signal?: AbortSignal): Promise<LensOutputs> {
     const d = this.model.config.hiddenSize;
     const ff1 = gradientOutputs[IO.ff1Input].data as Float32Array;
     const ff2 = gradientOutputs[IO.ff2Vjp].data as Float32Array;
@@ -149,6 +149,7 @@ export class BackwardLensEngine implements Engine {
     };
     const rowsPerBlock = Math.max(1, Math.floor(LENS_BLOCK_LOGITS / this.model.config.vocabSize));
     for (let first = 0; first < cells; first += rowsPerBlock) {
+      signal?.throwIfAborted();
       const rows = Math.min(rowsPerBlock, cells - first);
       const out = await live.session.run({
         [IO.lensVectors]: new ort.Tensor(this.computeDType, vectors.subarray(first * d, (first + rows) * d), [rows, d]),

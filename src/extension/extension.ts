@@ -26,7 +26,10 @@ const engineKey = (s: Settings): EngineKey => ({ modelPath: s.modelPath, executi
 
 class Cancelled extends Error {}
 
-/** Rejects as soon as the user presses Cancel; the engine call itself finishes in the background. */
+/**
+ * Rejects as soon as the user presses Cancel. An analysis also gets an AbortSignal and stops at
+ * its next block boundary; a model load finishes in the background (its session is reused).
+ */
 function untilCancelled<T>(work: Promise<T>, token: vscode.CancellationToken): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const sub = token.onCancellationRequested(() => reject(new Cancelled()));
@@ -56,7 +59,11 @@ export function activate(context: vscode.ExtensionContext): void {
   };
 
   /** Loads (or reuses) the engine and runs `work` on it inside one cancellable notification. */
-  async function withEngine<T>(title: string, work: (engine: Engine, report: (step: string) => void) => Promise<T>, onStep?: (step: string | undefined) => void): Promise<T | undefined> {
+  async function withEngine<T>(
+    title: string,
+    work: (engine: Engine, report: (step: string) => void, signal: AbortSignal) => Promise<T>,
+    onStep?: (step: string | undefined) => void,
+  ): Promise<T | undefined> {
     const settings = readSettings();
     try {
       return await vscode.window.withProgress(
@@ -66,12 +73,14 @@ export function activate(context: vscode.ExtensionContext): void {
             progress.report({ message: step });
             onStep?.(step);
           };
+          const abort = new AbortController();
+          token.onCancellationRequested(() => abort.abort());
           const key = engineKey(settings);
           if (!engines.has(key)) report(`loading ${engines.describe(key)}…`);
           const engine = await untilCancelled(engines.get(key), token);
           loaded = engine;
           updateStatus();
-          return await untilCancelled(work(engine, report), token);
+          return await untilCancelled(work(engine, report, abort.signal), token);
         },
       );
     } catch (err) {
@@ -90,10 +99,10 @@ export function activate(context: vscode.ExtensionContext): void {
     }
   }
 
-  async function runAnalysis(request: AnalysisRequest, engine: Engine, report: (step: string) => void): Promise<BackwardLensResult> {
+  async function runAnalysis(request: AnalysisRequest, engine: Engine, report: (step: string) => void, signal: AbortSignal): Promise<BackwardLensResult> {
     report(`analyzing ${request.lossMode === 'text' ? 'training text' : 'prompt'}…`);
     const started = Date.now();
-    const result = await engine.analyze(request);
+    const result = await engine.analyze({ ...request, signal });
     log.info(
       `analyzed ${result.tokens.length} tokens (${result.lossMode}, target ${JSON.stringify(result.target)}) on ${result.executionProvider}: ` +
         `loss ${result.loss.toFixed(4)}, compile ${Math.round(result.timings.compileMs)} ms, run ${Math.round(result.timings.runMs)} ms, total ${Date.now() - started} ms`,
@@ -119,7 +128,7 @@ export function activate(context: vscode.ExtensionContext): void {
       }
       const { result: r } = shown;
       const request: AnalysisRequest = { prompt: r.prompt, target: r.target, lossMode: r.lossMode, topK: r.lens.topK, normalized, maxTokens: settings.maxTokens };
-      const result = await withEngine('Backward Lens', (engine, report) => runAnalysis(request, engine, report), onStep);
+      const result = await withEngine('Backward Lens', (engine, report, signal) => runAnalysis(request, engine, report, signal), onStep);
       if (!result) return undefined;
       const next = { result, origin: shown.origin };
       latest = next;
@@ -176,7 +185,7 @@ export function activate(context: vscode.ExtensionContext): void {
     }
 
     const request: AnalysisRequest = { prompt, target: target ?? '', lossMode, topK: settings.topK, maxTokens: settings.maxTokens };
-    const result = await withEngine('Backward Lens', (engine, report) => runAnalysis(request, engine, report));
+    const result = await withEngine('Backward Lens', (engine, report, signal) => runAnalysis(request, engine, report, signal));
     if (result) publish({ result, origin });
     return result;
   }

@@ -86,3 +86,12 @@ test('continuation and text modes score every target / next token', async () => 
   assert.ok(text.layers[4].ff2.norms.slice(0, -1).every((norm) => norm > 0), 'every scored position has a δ');
   assert.equal(text.layers[4].ff2.norms.at(-1), 0, 'the last position carries no loss in text mode');
 });
+
+test('an aborted analysis rejects with the abort reason instead of finishing', async () => {
+  const controller = new AbortController();
+  controller.abort(new Error('user pressed Cancel'));
+  await assert.rejects(
+    engine.analyze({ prompt: PROMPTS[0][0], target: 'Tom', lossMode: 'paper', topK: 5, signal: controller.signal }),
+    /user pressed Cancel/,
+  );
+});
