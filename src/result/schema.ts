@@ -84,5 +84,9 @@ export interface BackwardLensResult {
   /** The model's top-k next tokens at the last prompt position. */
   prediction: ScoredToken[];
   layers: LayerResult[];
+  /**
+   * compileMs: how long this analysis waited for graph compilation and session start (about 0
+   * once the model's sessions are live); runMs: the forward, backward and lens runs.
+   */
   timings: { compileMs: number; runMs: number };
 }
