@@ -68,6 +68,8 @@ export class Graph {
   readonly inputs: Tensor[] = [];
   readonly outputs: Tensor[] = [];
   readonly initializers: Initializer[] = [];
+  private readonly constants = new Map<string, Tensor>();
+  private readonly shapes = new Map<Tensor, Tensor>();
   private nextId = 0;
 
   fresh(hint: string): string {
@@ -87,9 +89,15 @@ export class Graph {
     return t;
   }
 
+  /** A small inline constant; equal constants are emitted once (onnxruntime's start-up time grows with their number). */
   constant(values: ArrayLike<number>, dtype: DType, shape: number[]): Tensor {
+    const data = encodeValues(values, dtype);
+    const key = `${dtype}[${shape}]${Buffer.from(data).toString('base64')}`;
+    const existing = this.constants.get(key);
+    if (existing) return existing;
     const t = new Tensor(this.fresh('const'), dtype, shape, false);
-    this.initializers.push({ tensor: t, data: encodeValues(values, dtype) });
+    this.initializers.push({ tensor: t, data });
+    this.constants.set(key, t);
     return t;
   }
 
@@ -118,6 +126,16 @@ export class Graph {
     );
     this.nodes.push({ opType, inputs, outputs, attributes, vjp });
     return outputs;
+  }
+
+  /** The runtime shape of `x` as an int64 tensor, emitted once per tensor. */
+  shapeOf(x: Tensor): Tensor {
+    let shape = this.shapes.get(x);
+    if (!shape) {
+      shape = this.node('Shape', [x], [{ dtype: 'int64', shape: [x.rank] }])[0];
+      this.shapes.set(x, shape);
+    }
+    return shape;
   }
 
   /** Where gradients start: everything computed from the returned tensor requires grad. */

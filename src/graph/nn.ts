@@ -59,15 +59,19 @@ export function repeatKv(g: Graph, x: Tensor, heads: number): Tensor {
   return op.reshape(g, expanded, [heads, seq, headDim]);
 }
 
-/** softmax(q kᵀ / √hd + causal mask) v over [H, T, hd] heads. */
-export function causalAttention(g: Graph, q: Tensor, k: Tensor, v: Tensor): Tensor {
-  const headDim = q.shape[2] as number;
-  const seq = q.shape[1] as string;
-  const scores = op.mul(g, op.matmul(g, q, op.transpose(g, k, [0, 2, 1])), g.scalar(1 / Math.sqrt(headDim), q.dtype));
-  const allowed = causalMask(g, dimOf(g, q, 1), q.dtype, seq);
+/** The additive causal mask [T, T] for the rows of `residual`: 0 where j ≤ i, −1e9 above. */
+export function causalMaskBias(g: Graph, residual: Tensor): Tensor {
+  const seq = residual.shape[0] as string;
+  const allowed = causalMask(g, dimOf(g, residual, 0), residual.dtype, seq);
   // −1e9 rather than −inf: exp underflows to an exact 0 without producing NaN in 0·inf.
-  const blocked = op.mul(g, op.sub(g, g.scalar(1, q.dtype), allowed), g.scalar(-1e9, q.dtype));
-  return op.matmul(g, op.softmax(g, op.add(g, scores, blocked)), v);
+  return op.mul(g, op.sub(g, g.scalar(1, residual.dtype), allowed), g.scalar(-1e9, residual.dtype));
+}
+
+/** softmax(q kᵀ / √hd + mask) v over [H, T, hd] heads, with `maskBias` from causalMaskBias. */
+export function causalAttention(g: Graph, q: Tensor, k: Tensor, v: Tensor, maskBias: Tensor): Tensor {
+  const headDim = q.shape[2] as number;
+  const scores = op.mul(g, op.matmul(g, q, op.transpose(g, k, [0, 2, 1])), g.scalar(1 / Math.sqrt(headDim), q.dtype));
+  return op.matmul(g, op.softmax(g, op.add(g, scores, maskBias)), v);
 }
 
 /** cos and sin of position · θ^(−2k/hd), [T, hd/2], for the rows of `residual` (any T). */

@@ -8,7 +8,7 @@ function plain(g: Graph, opType: string, inputs: Tensor[], dtype: DType, shape: 
   return g.node(opType, inputs, [{ dtype, shape }], attributes)[0];
 }
 
-export const shapeOf = (g: Graph, x: Tensor): Tensor => plain(g, 'Shape', [x], 'int64', [x.rank]);
+export const shapeOf = (g: Graph, x: Tensor): Tensor => g.shapeOf(x);
 
 export function zerosLike(g: Graph, x: Tensor): Tensor {
   const zero = g.scalar(0, x.dtype);

@@ -51,6 +51,7 @@ function llama(g: Graph, config: ModelConfig, w: WeightSource, inputIds: Tensor)
   const { heads, kvHeads, headDim, normEps } = config;
   let x = g.gradientSource(gather(g, w('model.embed_tokens.weight'), inputIds));
   const { cos, sin } = nn.rotaryAngles(g, x, headDim, config.ropeTheta);
+  const maskBias = nn.causalMaskBias(g, x);
   const layers: MlpTaps[] = [];
   for (let l = 0; l < config.layers; l++) {
     const p = `model.layers.${l}.`;
@@ -62,7 +63,7 @@ function llama(g: Graph, config: ModelConfig, w: WeightSource, inputIds: Tensor)
     const q = rotate(nn.splitHeads(g, project(normed, 'q_proj'), heads, headDim));
     const k = rotate(nn.splitHeads(g, project(normed, 'k_proj'), kvHeads, headDim));
     const v = nn.splitHeads(g, project(normed, 'v_proj'), kvHeads, headDim);
-    const attention = nn.causalAttention(g, q, nn.repeatKv(g, k, heads), nn.repeatKv(g, v, heads));
+    const attention = nn.causalAttention(g, q, nn.repeatKv(g, k, heads), nn.repeatKv(g, v, heads), maskBias);
     x = op.add(g, x, op.linear(g, nn.mergeHeads(g, attention), w(`${p}self_attn.o_proj.weight`), true));
 
     const ff1Input = nn.rmsNorm(g, x, w(`${p}post_attention_layernorm.weight`), normEps);
@@ -80,6 +81,7 @@ function gpt2(g: Graph, config: ModelConfig, w: WeightSource, inputIds: Tensor):
   const { heads, headDim, hiddenSize, normEps } = config;
   const tokens = gather(g, w('wte.weight'), inputIds);
   let x = g.gradientSource(op.add(g, tokens, gather(g, w('wpe.weight'), arange(g, dimOf(g, inputIds, 0), 'int64', inputIds.shape[0]))));
+  const maskBias = nn.causalMaskBias(g, x);
   const layers: MlpTaps[] = [];
   for (let l = 0; l < config.layers; l++) {
     const p = `h.${l}.`;
@@ -88,7 +90,7 @@ function gpt2(g: Graph, config: ModelConfig, w: WeightSource, inputIds: Tensor):
 
     const qkv = conv1d(norm(x, 'ln_1'), 'attn.c_attn');
     const [q, k, v] = op.split(g, qkv, 1, [hiddenSize, hiddenSize, hiddenSize]).map((t) => nn.splitHeads(g, t, heads, headDim));
-    x = op.add(g, x, conv1d(nn.mergeHeads(g, nn.causalAttention(g, q, k, v)), 'attn.c_proj'));
+    x = op.add(g, x, conv1d(nn.mergeHeads(g, nn.causalAttention(g, q, k, v, maskBias)), 'attn.c_proj'));
 
     const ff1Input = norm(x, 'ln_2');
     const ff1Output = conv1d(ff1Input, 'mlp.c_fc');
