@@ -29,10 +29,11 @@ function grid(result: BackwardLensResult, title: string, pick: (layer: BackwardL
 }
 
 export function renderResultTables(result: BackwardLensResult): string {
-  const tokenList = (ids: number[]) => ids.map((id) => showToken(result.tokens.find((t) => t.id === id)?.text ?? String(id)));
+  const known = [...result.tokens, ...result.targetTokens];
+  const tokenList = (ids: number[]) => ids.map((id) => showToken(known.find((t) => t.id === id)?.text ?? String(id)));
   const header = [
     `model ${result.model.name} (${result.model.architecture}, ${result.model.layers} layers, d=${result.model.hiddenSize}, V=${result.model.vocabSize}) on ${result.executionProvider.toUpperCase()}${result.executionProviderNote ? ` — ${result.executionProviderNote}` : ''}`,
-    `loss mode ${result.lossMode}: L = ${result.loss.toFixed(4)} over target ids [${result.targetIds.join(', ')}]`,
+    `loss mode ${result.lossMode}: L = ${result.loss.toFixed(4)} over target tokens ${result.targetTokens.map((t) => `${t.id}:${showToken(t.text)}`).join(' ')}`,
     `tokens ${result.tokens.map((t) => `${t.id}:${showToken(t.text)}`).join(' ')}`,
     `prediction ${result.prediction.map((p) => `${showToken(p.text)} ${p.prob.toFixed(3)}`).join(', ')}`,
     `lens ${result.lens.normalized ? 'normalized' : 'paper'} LL(v) = softmax(ln_f(v)·D), top-${result.lens.topK}; cells: top-1 \\ bottom-1, ‖v‖, rank r of the column's rank token (${tokenList([...new Set(result.rankIds)]).join(', ')})`,

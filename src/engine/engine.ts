@@ -265,6 +265,7 @@ export class BackwardLensEngine implements Engine {
       target: request.lossMode === 'text' ? '' : request.target,
       tokens,
       targetIds: plan.lossTargetIds,
+      targetTokens: plan.lossTargetIds.map((id) => ({ id, text: this.model.tokenizer.tokenText(id) })),
       rankIds: plan.rankIds,
       lossWeights: plan.lossWeights,
       loss: data(IO.loss)[0],

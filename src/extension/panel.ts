@@ -5,7 +5,8 @@
  */
 import * as vscode from 'vscode';
 import { parsePersistedState, type SurfaceCapabilities } from '../protocol/messages';
-import { RESULT_SCHEMA, type BackwardLensResult } from '../result/schema';
+import type { BackwardLensResult } from '../result/schema';
+import { ResultFormatError, validateResult } from '../result/validate';
 import { ResultSurface, webviewOptions, type Shown, type SurfaceActions } from './resultSurface';
 
 export const PANEL_VIEW_TYPE = 'backwardLens.panel';
@@ -112,14 +113,15 @@ class ResultDocument implements vscode.CustomDocument {
   dispose(): void {}
 }
 
-/** Parses a `.blens.json` file, rejecting other JSON with a message a user can act on. */
+/** Parses a `.blens.json` file, rejecting other or damaged JSON with a message a user can act on. */
 export function parseResultFile(text: string): BackwardLensResult {
-  const data = JSON.parse(text) as Partial<BackwardLensResult>;
-  if (data.schema !== RESULT_SCHEMA) {
-    throw new Error(`Not a Backward Lens result: expected "schema": "${RESULT_SCHEMA}", found ${JSON.stringify(data.schema)}.`);
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new ResultFormatError(`Not a Backward Lens result: the file is not JSON (${(error as Error).message}).`);
   }
-  if (!Array.isArray(data.layers) || !Array.isArray(data.tokens)) throw new Error('Backward Lens result without layers or tokens.');
-  return data as BackwardLensResult;
+  return validateResult(data);
 }
 
 export class ResultEditorProvider implements vscode.CustomReadonlyEditorProvider<ResultDocument> {

@@ -76,6 +76,8 @@ export interface BackwardLensResult {
   tokens: TokenInfo[];
   /** Ids the loss is taken on, in order. */
   targetIds: number[];
+  /** The same tokens with their text (the paper mode scores only the first target token). */
+  targetTokens: TokenInfo[];
   /** For each input position, the token whose rank `targetRank` reports. */
   rankIds: number[];
   /** For each input position, its weight in the loss (0 where the position carries no loss term). */

@@ -66,7 +66,7 @@ export function buildGrid(result: BackwardLensResult, name: GridName): GridModel
 /** A vocabulary id's text, looked up among the strings the result already carries. */
 export function tokenText(result: BackwardLensResult, id: number | undefined): string {
   if (id === undefined) return '';
-  const fromInput = result.tokens.find((t) => t.id === id);
+  const fromInput = [...result.tokens, ...result.targetTokens].find((t) => t.id === id);
   if (fromInput) return fromInput.text;
   for (const layer of result.layers) {
     for (const lens of [layer.ff1, layer.ff2]) {

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RESULT_SCHEMA } from '../../src/result/schema';
+import { validateResult } from '../../src/result/validate';
 import { makeTempDir, removeDir, STORIES260K_CHECKPOINT, STORIES260K_TOKENIZER } from '../support/fixtures';
 
 const CLI = path.resolve(__dirname, '../../src/cli/main.js');
@@ -35,6 +36,8 @@ test('analyze prints the two grids and writes a versioned result file', () => {
   assert.match(result.stdout, /FF2 VJPs δ_i/);
   const saved = JSON.parse(fs.readFileSync(json, 'utf8'));
   assert.equal(saved.schema, RESULT_SCHEMA);
+  validateResult(saved);
+  assert.deepEqual(saved.targetTokens.map((t: { text: string }) => t.text).join(''), ' Tom');
   assert.equal(saved.lossMode, 'continuation');
   assert.equal(saved.layers.length, 5);
   assert.equal(saved.layers[0].ff2.vectors.length, saved.tokens.length);

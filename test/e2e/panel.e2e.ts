@@ -20,6 +20,7 @@ import * as path from 'node:path';
 import { Frame, Page } from 'playwright-core';
 import { CodeServer, copyToTemp, extensionUnderTest, repoRoot, startCodeServer } from './codeServer';
 import { Browser, findWebviewFrame, inEditorArea, launchBrowser, sleep } from './browser';
+import { validateResult } from '../../src/result/validate';
 
 // `node --test out/test/` runs every file under out/test: this one only runs on purpose.
 if (process.env.NODE_TEST_CONTEXT) process.exit(0);
@@ -303,7 +304,7 @@ async function runTheme(themeKey: string): Promise<void> {
       if (!texts.includes(' T')) throw new Error(`" T" not among ${JSON.stringify(texts)}`);
     });
 
-    await step('Save writes backward-lens/*.blens.json (parses, schema backward-lens/1, one entry per layer)', async () => {
+    await step('Save writes backward-lens/*.blens.json (parses, valid against the backward-lens/1 JSON Schema, one entry per layer)', async () => {
       await frame!.click('#save-result', { timeout: 15_000 });
       const dir = path.join(workspace, 'backward-lens');
       const deadline = Date.now() + 60_000;
@@ -316,8 +317,7 @@ async function runTheme(themeKey: string): Promise<void> {
       }
       await sleep(300); // written atomically, but give a rename a moment
       log(`saved ${file}; folder holds ${JSON.stringify(fs.readdirSync(dir))}`);
-      const json = JSON.parse(fs.readFileSync(file, 'utf8'));
-      if (json.schema !== 'backward-lens/1') throw new Error(`schema ${JSON.stringify(json.schema)}`);
+      const json = validateResult(JSON.parse(fs.readFileSync(file, 'utf8')));
       if (!Array.isArray(json.layers) || json.layers.length !== LAYERS) throw new Error(`layers: ${json.layers?.length}, expected ${LAYERS}`);
       if (!Array.isArray(json.tokens) || json.tokens.length !== tokens) {
         throw new Error(`file has ${json.tokens?.length} tokens, the panel showed ${tokens} columns`);

@@ -34,6 +34,7 @@ export function fixtureResult(overrides: Partial<BackwardLensResult> = {}): Back
     target: ' time',
     tokens,
     targetIds: [30],
+    targetTokens: [{ id: 30, text: ' time' }],
     rankIds: [30, 30, 30, 30],
     lossWeights: [0, 0, 0, 1],
     loss: 2.5,
