@@ -2,7 +2,7 @@
 import { onnx } from 'onnx-proto';
 import { AttributeValue, Graph, ONNX_TYPE, Tensor } from './graph';
 
-export const OPSET = 17;
+const OPSET = 17;
 
 function valueInfo(t: Tensor): onnx.IValueInfoProto {
   return {

@@ -61,9 +61,6 @@ export function topK(g: Graph, x: Tensor, k: Tensor, largest: boolean): { values
   return { values, indices };
 }
 
-export function reduceLogSumExp(g: Graph, x: Tensor): Tensor {
-  return plain(g, 'ReduceLogSumExp', [x], x.dtype, [...x.shape.slice(0, -1), 1], { axes: [-1], keepdims: 1 });
-}
 
 export function reduceL2(g: Graph, x: Tensor): Tensor {
   return plain(g, 'ReduceL2', [x], x.dtype, [...x.shape.slice(0, -1), 1], { axes: [-1], keepdims: 1 });
@@ -74,9 +71,6 @@ export function reduceSumPlain(g: Graph, x: Tensor, axes: number[]): Tensor {
   return plain(g, 'ReduceSum', [x, g.int64s(axes)], x.dtype, shape, { keepdims: 1 });
 }
 
-export function tile(g: Graph, x: Tensor, repeats: number[], shape: Shape): Tensor {
-  return plain(g, 'Tile', [x, g.int64s(repeats)], x.dtype, shape);
-}
 
 export function gatherElements(g: Graph, data: Tensor, indices: Tensor, axis: number): Tensor {
   return plain(g, 'GatherElements', [data, indices], data.dtype, indices.shape, { axis });
