@@ -21,8 +21,9 @@ function grid(result: BackwardLensResult, title: string, pick: (layer: BackwardL
   const lines = [title, fit('layer', 7) + result.tokens.map((t, i) => fit(`${i}:${showToken(t.text)}`)).join('')];
   for (const layer of [...result.layers].reverse()) {
     const row = pick(layer);
-    const cells = row.top.map((top, i) => fit(`${showToken(top[0].text)} \\ ${showToken(row.bottom[i][0].text)}`));
-    const stats = row.norms.map((norm, i) => fit(`‖${norm.toPrecision(3)}‖ r${row.targetRank[i]}`));
+    // A zero vector projects to the uniform distribution, whose "top" tokens are ties: show 0.
+    const cells = row.top.map((top, i) => fit(row.norms[i] === 0 ? '0' : `${showToken(top[0].text)} \\ ${showToken(row.bottom[i][0].text)}`));
+    const stats = row.norms.map((norm, i) => fit(norm === 0 ? '' : `‖${norm.toPrecision(3)}‖ r${row.targetRank[i]}`));
     lines.push(fit(String(layer.layer), 7) + cells.join(''), fit('', 7) + stats.join(''));
   }
   return lines.join('\n');
