@@ -1,17 +1,23 @@
 /**
  * End-to-end test of the extension in a real VS Code build (code-server 4.100.3) in a real
- * browser (headless Debian Chromium via playwright-core), once in a dark and once in a light
- * theme:
+ * browser (headless Debian Chromium via playwright-core), once each in a dark, a light and a
+ * high-contrast theme:
  *   open a workspace file → select "Once upon a time, there was a little girl named" →
  *   right-click → Backward Lens: Analyze Selection → target "Tom" → the panel's FF1/FF2 grids
  *   (one row per layer, one column per input token; " T" among the bottom tokens of the FF2
  *   cell of the last prompt token in the last layer) → Save → backward-lens/*.blens.json
  *   (parses, schema backward-lens/1, one entry per layer) → reopen it in the custom editor →
  *   the grid renders. Screenshots go to artifacts/ (paths printed).
+ * Between the analysis and Save it also drives the panel itself: a click on the " little"
+ * column header selects that word in the editor; hovering / focusing a cell shows
+ * #cell-details with its top-k and bottom-k tokens; arrow keys move focus between cells;
+ * #toggle-normalized re-runs with the normalized lens; a window reload brings the panel back
+ * through its WebviewPanelSerializer (grids, lens and reveal still work). Save then runs in
+ * the restored panel.
  *
  * Run: `npm run test:e2e` (builds, then runs out/test/e2e/panel.e2e.js). Prints a closing
  * `N passed, N failed` line and exits non-zero on any failure.
- * Environment: BLENS_E2E_THEMES=dark|light|dark,light (default both), BLENS_EXTENSION_PATH
+ * Environment: BLENS_E2E_THEMES=dark|light|hc, comma-separated (default dark,light,hc), BLENS_EXTENSION_PATH
  * (another extension folder, e.g. an unpacked VSIX), BLENS_E2E_SETTINGS (JSON merged into
  * the user settings), BLENS_E2E_KEEP=1 (keep temp folders), BLENS_E2E_LAYERS (default 5).
  */
@@ -30,7 +36,10 @@ const TARGET = 'Tom';
 const PROMPT_FILE = 'e2e-prompt.txt';
 const LAYERS = Number(process.env.BLENS_E2E_LAYERS ?? 5);
 const PANEL_TIMEOUT = 180_000; // model load + graph compile + run, on a slow CI machine
-const THEMES: Record<string, string> = { dark: 'Default Dark Modern', light: 'Default Light Modern' };
+const THEMES: Record<string, string> = { dark: 'Default Dark Modern', light: 'Default Light Modern', hc: 'Default High Contrast' };
+/** The class each theme puts on .monaco-workbench, and on the webview's <body>. */
+const WORKBENCH_CLASS: Record<string, string> = { dark: 'vs-dark', light: 'vs', hc: 'hc-black' };
+const WEBVIEW_BODY_CLASS: Record<string, string> = { dark: 'vscode-dark', light: 'vscode-light', hc: 'vscode-high-contrast' };
 
 const root = repoRoot();
 const artifacts = path.join(root, 'artifacts');
@@ -153,6 +162,176 @@ async function shoot(page: Page, name: string, frame?: Frame): Promise<void> {
   }
 }
 
+/** Polls `probe` until `ok` accepts its value; after `timeoutMs` throws `describe(last value)`. */
+async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number, describe: (v: T) => string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let v = await probe();
+  while (!ok(v)) {
+    if (Date.now() > deadline) throw new Error(describe(v));
+    await sleep(200);
+    v = await probe();
+  }
+  return v;
+}
+
+/** Same as the webview's visibleToken(): how a token's text is shown in the UI. */
+const shown = (text: string): string => text.replace(/ /g, '␣').replace(/\n/g, '↵').replace(/\t/g, '⇥');
+
+/**
+ * What the editor has selected in the one-line prompt, read from the status bar's
+ * "Ln 1, Col C (K selected)": the K characters before the cursor (a selection revealed from
+ * a Range ends at the cursor) and, for a reversed one, the K after it.
+ */
+function selectionCandidates(status: string): string[] {
+  const m = /Ln 1, Col (\d+) \((\d+) selected\)/.exec(status);
+  if (!m) return [];
+  const col = Number(m[1]) - 1;
+  const k = Number(m[2]);
+  return [col >= k ? PROMPT.slice(col - k, col) : '', PROMPT.slice(col, col + k)].filter(Boolean);
+}
+
+/**
+ * Clicks the FF1 column header of the prompt token `word` (shown as "␣word") and waits until
+ * the editor selects exactly that word (its leading space allowed) in e2e-prompt.txt.
+ */
+async function revealWord(page: Page, frame: Frame, word: string): Promise<string> {
+  const header = frame.locator('table[data-grid=ff1] button.token-header').filter({ hasText: new RegExp(`^␣?${word}$`) });
+  if ((await header.count()) !== 1) throw new Error(`expected one FF1 column header "␣${word}", found ${await header.count()}`);
+  await header.click({ timeout: 15_000 });
+  const status = page.locator('[id="status.editor.selection"]');
+  const text = await until(
+    async () => ((await status.textContent({ timeout: 5000 }).catch(() => null)) ?? '').trim(),
+    (t) => selectionCandidates(t).some((c) => c.trim() === word),
+    30_000,
+    (t) => `after clicking the "${word}" header the status bar says "${t}" (${JSON.stringify(selectionCandidates(t))}), expected "${word}" selected`,
+  );
+  const tab = ((await page.locator('.tabs-container .tab.active').first().textContent().catch(() => null)) ?? '').trim();
+  if (!tab.includes(PROMPT_FILE)) throw new Error(`the active editor tab is "${tab}", expected ${PROMPT_FILE}`);
+  return text;
+}
+
+interface Focused {
+  grid: string | null;
+  layer: string | null;
+  pos: string | null;
+  role: string | null;
+  hasFocus: boolean;
+}
+const focused = (frame: Frame): Promise<Focused> =>
+  frame.evaluate(() => {
+    const a = document.activeElement;
+    return {
+      grid: a?.closest('table')?.getAttribute('data-grid') ?? null,
+      layer: a?.closest('tr')?.getAttribute('data-layer') ?? null,
+      pos: a?.getAttribute('data-pos') ?? null,
+      role: a?.getAttribute('role') ?? null,
+      hasFocus: document.hasFocus(),
+    };
+  });
+
+interface Details {
+  visible: boolean;
+  head: string;
+  headings: string[];
+  tokens: string[];
+  probs: string[];
+}
+const readDetails = (frame: Frame): Promise<Details> =>
+  frame.evaluate(() => {
+    const box = document.getElementById('cell-details') as HTMLElement | null;
+    const r = box?.getBoundingClientRect();
+    return {
+      visible: !!box && !box.hidden && !!r && r.width > 0 && r.height > 0,
+      head: box?.querySelector('.detail-head')?.textContent ?? '',
+      headings: Array.from(box?.querySelectorAll('.detail-list h3') ?? []).map((e) => e.textContent ?? ''),
+      tokens: Array.from(box?.querySelectorAll('.detail-list li code.token') ?? []).map((e) => e.textContent ?? ''),
+      probs: Array.from(box?.querySelectorAll('.detail-list li .prob') ?? []).map((e) => e.textContent ?? ''),
+    };
+  });
+
+/** Waits until #cell-details is visible for the cell at grid/layer/pos and lists its top-k and bottom-k tokens with probabilities. */
+async function expectDetailsFor(frame: Frame, grid: string, layer: string, pos: string): Promise<Details> {
+  const cell = frame.locator(`table[role=grid][data-grid=${grid}] tr[data-layer="${layer}"] td[role=gridcell][data-pos="${pos}"]`);
+  const top = JSON.parse((await cell.getAttribute('data-top')) ?? '[]') as string[];
+  const bottom = JSON.parse((await cell.getAttribute('data-bottom')) ?? '[]') as string[];
+  if (!top.length || !bottom.length) throw new Error(`${grid} L${layer} pos ${pos}: empty data-top / data-bottom`);
+  const head = `${grid.toUpperCase()} · layer ${layer} · position ${pos} `;
+  return until(
+    () => readDetails(frame),
+    (d) =>
+      d.visible &&
+      d.head.startsWith(head) &&
+      d.headings.some((x) => x === `top-${top.length}`) &&
+      d.headings.some((x) => x === `bottom-${bottom.length}`) &&
+      [...top, ...bottom].every((t) => d.tokens.includes(shown(t))) &&
+      d.probs.length === top.length + bottom.length &&
+      d.probs.every((p) => /^\d+(\.\d)?%$|^\d(\.\d)?e[-+]\d+$/.test(p.trim())),
+    10_000,
+    (d) => `#cell-details for ${head.trim()} (top ${JSON.stringify(top)}, bottom ${JSON.stringify(bottom)}) not shown; it is ${JSON.stringify(d)}`,
+  );
+}
+
+interface Contrast {
+  min: number;
+  worst: string;
+  count: number;
+}
+/**
+ * The lowest WCAG contrast ratio between the text and the effective background (the
+ * element's and its ancestors' backgrounds composited) of the elements matching `selector`.
+ */
+async function textContrast(frame: Frame, selector: string): Promise<Contrast> {
+  return frame.evaluate((sel) => {
+    const parse = (c: string): number[] => {
+      const m = /rgba?\(([^)]+)\)/.exec(c);
+      if (!m) throw new Error(`cannot read colour ${c}`);
+      const v = m[1].split(/[\s,/]+/).filter(Boolean).map(Number);
+      return [v[0], v[1], v[2], v.length > 3 ? v[3] : 1];
+    };
+    const over = (top: number[], under: number[]): number[] => [0, 1, 2].map((i) => top[i] * top[3] + under[i] * (1 - top[3])).concat(1);
+    const lum = (c: number[]): number => {
+      const [r, g, b] = c.slice(0, 3).map((x) => {
+        const s = x / 255;
+        return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+      });
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    let min = Infinity;
+    let worst = '';
+    const els = Array.from(document.querySelectorAll(sel)).filter((e) => (e.textContent ?? '').trim());
+    for (const el of els) {
+      const layers: number[][] = [];
+      for (let e: Element | null = el; e; e = e.parentElement) layers.push(parse(getComputedStyle(e).backgroundColor));
+      let bg = [255, 255, 255, 1];
+      for (const l of layers.reverse()) bg = over(l, bg);
+      const fg = over(parse(getComputedStyle(el).color), bg);
+      const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+      const ratio = (a + 0.05) / (b + 0.05);
+      if (ratio < min) {
+        min = ratio;
+        worst = `"${el.textContent}" ${getComputedStyle(el).color} on ${`rgb(${bg.slice(0, 3).map(Math.round).join(', ')})`}`;
+      }
+    }
+    return { min, worst, count: els.length };
+  }, selector);
+}
+
+async function expectReadable(frame: Frame, selector: string, what: string, minRatio = 4.5): Promise<Contrast> {
+  const c = await textContrast(frame, selector);
+  if (!c.count) throw new Error(`no ${what} (${selector}) to check`);
+  if (c.min < minRatio) throw new Error(`${what} are unreadable: contrast ${c.min.toFixed(2)} < ${minRatio} for ${c.worst}`);
+  return c;
+}
+
+/** The computed look of a button, to tell a pressed / checked one from the others. */
+const look = (frame: Frame, selector: string): Promise<string> =>
+  frame.evaluate((sel) => {
+    const el = document.querySelector(sel);
+    if (!el) return `(no ${sel})`;
+    const s = getComputedStyle(el);
+    return [s.backgroundColor, s.color, s.outlineStyle === 'none' ? 'none' : `${s.outlineStyle} ${s.outlineWidth} ${s.outlineColor}`, s.borderColor].join(' | ');
+  }, selector);
+
 /** Opens the command palette and runs a command by its label. */
 async function runCommand(page: Page, label: string): Promise<void> {
   await page.keyboard.press('F1');
@@ -212,8 +391,7 @@ async function runTheme(themeKey: string): Promise<void> {
       page.on('pageerror', (e) => log(`page error: ${e.message.split('\n')[0]}`));
       await page.goto(server.folderUrl(workspace), { timeout: 60_000 });
       await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-      const themeClass = themeKey === 'dark' ? 'vs-dark' : 'vs';
-      await page.locator(`.monaco-workbench.${themeClass}`).waitFor({ timeout: 30_000 });
+      await page.locator(`.monaco-workbench.${WORKBENCH_CLASS[themeKey]}`).waitFor({ timeout: 30_000 });
       const item = page.getByRole('treeitem', { name: PROMPT_FILE }).first();
       await item.waitFor({ timeout: 60_000 });
       await item.click();
@@ -289,8 +467,14 @@ async function runTheme(themeKey: string): Promise<void> {
       const info = await waitForGrids(frame, 30_000);
       log(`panel grids after ${((Date.now() - t0) / 1000).toFixed(1)} s: ${JSON.stringify(info.grids)}`);
       tokens = assertGrids(info);
-      const expectBody = themeKey === 'dark' ? 'vscode-dark' : 'vscode-light';
+      const expectBody = WEBVIEW_BODY_CLASS[themeKey];
       if (!info.bodyClass.includes(expectBody)) throw new Error(`webview body class "${info.bodyClass}", expected ${expectBody}`);
+      const chips = await expectReadable(frame, '#result-header code.token', 'token chips in the header');
+      log(`header token chips: ${chips.count}, lowest contrast ${chips.min.toFixed(1)} (${chips.worst})`);
+      // The reading toggle is a radio group: the checked one must look different.
+      const [checked, unchecked] = [await look(frame, '#reading-bottom'), await look(frame, '#reading-top')];
+      if ((await frame.getAttribute('#reading-bottom', 'aria-checked')) !== 'true') throw new Error('#reading-bottom is not checked by default');
+      if (checked === unchecked) throw new Error(`the checked reading button looks like the unchecked one: ${checked}`);
       await sleep(500); // let fonts and norm colours settle for the screenshot
       await shoot(page, `e2e-${themeKey}-panel`, frame);
     });
@@ -304,7 +488,106 @@ async function runTheme(themeKey: string): Promise<void> {
       if (!texts.includes(' T')) throw new Error(`" T" not among ${JSON.stringify(texts)}`);
     });
 
-    await step('Save writes backward-lens/*.blens.json (parses, valid against the backward-lens/1 JSON Schema, one entry per layer)', async () => {
+    await step('clicking the " little" column header selects "little" in the editor', async () => {
+      const text = await revealWord(browser!.page, frame!, 'little');
+      log(`status bar after the reveal: "${text}"`);
+    });
+
+    await step('hovering a cell shows #cell-details with its top-k and bottom-k tokens and probabilities', async () => {
+      const page = browser!.page;
+      const pos = String(tokens - 2);
+      // Move the pointer off the grid first, so the hover is a fresh mouseover.
+      await frame!.locator('#result-header h1').hover({ timeout: 15_000 });
+      await until(() => readDetails(frame!), (d) => !d.visible, 5000, () => '#cell-details visible without a hovered cell');
+      await frame!.locator(`table[data-grid=ff1] tr[data-layer="2"] td[role=gridcell][data-pos="${pos}"]`).hover({ timeout: 15_000 });
+      const d = await expectDetailsFor(frame!, 'ff1', '2', pos);
+      const chips = await expectReadable(frame!, '#cell-details code.token', 'token chips in #cell-details');
+      log(`#cell-details chips: lowest contrast ${chips.min.toFixed(1)} (${chips.worst})`);
+      log(`hover details: ${d.head.trim()} | ${d.headings.join(' / ')} | ${d.tokens.map((t, i) => `${t} ${d.probs[i]}`).join(', ')}`);
+      await shoot(page, `e2e-${themeKey}-details`, frame);
+    });
+
+    await step('keyboard: a focused gridcell moves with ArrowRight / ArrowUp (focus shows #cell-details), Escape hides it', async () => {
+      const page = browser!.page;
+      const startPos = tokens - 3;
+      await frame!.locator(`table[data-grid=ff1] tr[data-layer="2"] td[role=gridcell][data-pos="${startPos}"]`).click({ timeout: 15_000 });
+      const at = (layer: string, pos: number) => (f: Focused) => f.grid === 'ff1' && f.role === 'gridcell' && f.layer === layer && f.pos === String(pos) && f.hasFocus;
+      const where = (f: Focused) => `focus is on ${JSON.stringify(f)}`;
+      await until(() => focused(frame!), at('2', startPos), 10_000, (f) => `clicking the cell did not focus it: ${where(f)}`);
+      await page.keyboard.press('ArrowRight');
+      await until(() => focused(frame!), at('2', startPos + 1), 5000, (f) => `ArrowRight: expected ff1 L2 pos ${startPos + 1}; ${where(f)}`);
+      await expectDetailsFor(frame!, 'ff1', '2', String(startPos + 1));
+      // Rows run from the last layer down: the row above layer 2 is layer 3.
+      await page.keyboard.press('ArrowUp');
+      await until(() => focused(frame!), at('3', startPos + 1), 5000, (f) => `ArrowUp: expected ff1 L3 pos ${startPos + 1}; ${where(f)}`);
+      await expectDetailsFor(frame!, 'ff1', '3', String(startPos + 1));
+      await page.keyboard.press('ArrowLeft');
+      await page.keyboard.press('ArrowDown');
+      await until(() => focused(frame!), at('2', startPos), 5000, (f) => `ArrowLeft, ArrowDown: expected ff1 L2 pos ${startPos}; ${where(f)}`);
+      const roving = await frame!.evaluate(() => Array.from(document.querySelectorAll('table[data-grid=ff1] [tabindex="0"]')).length);
+      if (roving !== 1) throw new Error(`ff1 has ${roving} elements with tabindex=0; a grid keeps exactly one (roving tabindex)`);
+      await page.keyboard.press('Escape');
+      await until(() => readDetails(frame!), (d) => !d.visible, 5000, () => 'Escape did not hide #cell-details');
+    });
+
+    await step('#toggle-normalized re-runs with the normalized lens: aria-pressed, header "lens normalized", 5 rows × n cells', async () => {
+      const page = browser!.page;
+      const toggle = frame!.locator('#toggle-normalized');
+      const before = await toggle.getAttribute('aria-pressed', { timeout: 15_000 });
+      if (before !== 'false') throw new Error(`#toggle-normalized aria-pressed="${before}" before the toggle, expected "false"`);
+      await toggle.click({ timeout: 15_000 });
+      const probe = () =>
+        frame!.evaluate(() => ({
+          pressed: document.querySelector('#toggle-normalized')?.getAttribute('aria-pressed') ?? null,
+          header: (document.querySelector('#result-header')?.textContent ?? '').replace(/\s+/g, ' '),
+          status: document.getElementById('status')?.textContent ?? '',
+          statusError: document.getElementById('status')?.classList.contains('error') ?? false,
+        }));
+      const v = await failFastOnErrorToast(
+        page,
+        until(
+          probe,
+          (x) => x.statusError || (x.pressed === 'true' && /lens normalized/.test(x.header)),
+          120_000,
+          (x) => `the panel never showed the normalized lens: ${JSON.stringify(x)}`,
+        ),
+      );
+      if (v.statusError) throw new Error(`the panel reports an error: ${v.status}`);
+      const info = await waitForGrids(frame!, 30_000);
+      assertGrids(info, tokens);
+      if (!(await frame!.locator('#rank-chart svg').count())) throw new Error('#rank-chart has no chart after the re-run');
+      log(`re-run: ${/Loss mode ?(.*?) ?Prompt tokens/.exec(v.header)?.[1] ?? v.header.slice(0, 120)}`);
+    });
+
+    await step('after a window reload the serializer restores the panel (grids, normalized lens, reveal of " there")', async () => {
+      const page = browser!.page;
+      // "Developer: Reload Window" shuts the workbench down in order (it stores the editors'
+      // and webviews' state first), as a reload in VS Code desktop does. A bare page.reload()
+      // can outrun that save in the web build: then the panel comes back with the state the
+      // workbench stored earlier (seen here: the paper lens after a toggle just before).
+      const reloaded = page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout: 60_000 });
+      await runCommand(page, 'Developer: Reload Window');
+      await reloaded;
+      await page.locator(`.monaco-workbench.${WORKBENCH_CLASS[themeKey]}`).waitFor({ timeout: 60_000 });
+      await page.locator('.tabs-container .tab', { hasText: 'Backward Lens:' }).first().waitFor({ timeout: 60_000 });
+      const t0 = Date.now();
+      const restored = await findWebviewFrame(page, 'table[data-grid=ff2] tr[data-layer]', 90_000, inEditorArea);
+      const info = await waitForGrids(restored, 30_000);
+      log(`restored panel grids after ${((Date.now() - t0) / 1000).toFixed(1)} s: ${JSON.stringify(info.grids)}`);
+      assertGrids(info, tokens);
+      if (!info.bodyClass.includes(WEBVIEW_BODY_CLASS[themeKey])) throw new Error(`restored webview body class "${info.bodyClass}"`);
+      const pressed = await restored.locator('#toggle-normalized').getAttribute('aria-pressed', { timeout: 15_000 });
+      const header = ((await restored.locator('#result-header').textContent()) ?? '').replace(/\s+/g, ' ');
+      if (pressed !== 'true' || !/lens normalized/.test(header)) throw new Error(`restored panel lost the normalized lens: aria-pressed="${pressed}"`);
+      frame = restored;
+      // The host side is attached again (not only the page's saved state): reveal still maps
+      // tokens back into the editor, which needs the revived surface and the result's origin.
+      const text = await failFastOnErrorToast(page, revealWord(page, restored, 'there'));
+      log(`status bar after the reveal in the restored panel: "${text}"`);
+      await shoot(page, `e2e-${themeKey}-restored`, restored);
+    });
+
+    await step('Save in the restored panel writes backward-lens/*.blens.json (normalized lens; parses, valid against the backward-lens/1 JSON Schema, one entry per layer)', async () => {
       await frame!.click('#save-result', { timeout: 15_000 });
       const dir = path.join(workspace, 'backward-lens');
       const deadline = Date.now() + 60_000;
@@ -322,6 +605,8 @@ async function runTheme(themeKey: string): Promise<void> {
       if (!Array.isArray(json.tokens) || json.tokens.length !== tokens) {
         throw new Error(`file has ${json.tokens?.length} tokens, the panel showed ${tokens} columns`);
       }
+      // Saved from the restored panel, which shows the normalized re-run.
+      if (json.lens?.normalized !== true) throw new Error(`saved lens ${JSON.stringify(json.lens)}, expected the normalized one the panel shows`);
       if (typeof json.prompt === 'string' && json.prompt !== PROMPT) throw new Error(`prompt ${JSON.stringify(json.prompt)}`);
       for (const l of json.layers) {
         if (l.ff1?.top?.length !== tokens || l.ff2?.bottom?.length !== tokens) throw new Error(`layer ${l.layer}: per-position lists do not have ${tokens} entries`);
@@ -361,7 +646,7 @@ let savedFile: string | undefined;
 
 async function main(): Promise<void> {
   const t0 = Date.now();
-  const themes = (process.env.BLENS_E2E_THEMES ?? 'dark,light').split(',').map((s) => s.trim()).filter(Boolean);
+  const themes = (process.env.BLENS_E2E_THEMES ?? 'dark,light,hc').split(',').map((s) => s.trim()).filter(Boolean);
   log(`extension: ${extensionUnderTest()}; themes: ${themes.join(', ')}`);
   // Screenshots in artifacts/ describe this run only.
   if (fs.existsSync(artifacts)) {
