@@ -97,13 +97,14 @@ function planTarget(tokenizer: Tokenizer, request: PlanRequest, promptIds: numbe
 
 /**
  * The target's ids as they continue the prompt. A target without leading whitespace gets one
- * space (the paper's convention: " Paris" after "… grew up in"); the ids are those that
+ * space (the paper's convention: " Paris" after "… grew up in") unless the prompt already ends
+ * with whitespace; the ids are those that
  * tokenizing prompt + target adds after the prompt's own ids, so merges across the boundary and
  * tokenizers that prepend their own space both come out right.
  */
 export function continuationIds(tokenizer: Tokenizer, prompt: string, target: string): number[] {
   if (target.trim() === '') return [];
-  const spaced = /^\s/.test(target) ? target : ` ${target}`;
+  const spaced = /^\s/.test(target) || /\s$/.test(prompt) ? target : ` ${target}`;
   const alone = tokenizer.encode(prompt);
   const joined = tokenizer.encode(prompt + spaced);
   const sharesPrefix = alone.every((id, i) => joined[i] === id);

@@ -13,6 +13,12 @@ test('the target is read as a continuation, with or without its leading space', 
   assert.equal(tokenizer.decode(spaced), ' Tom');
 });
 
+test('a prompt ending in whitespace gets no second space before the target', () => {
+  const afterSpace = continuationIds(tokenizer, `${PROMPT} `, 'Tom');
+  assert.equal(tokenizer.decode(afterSpace).trim(), 'Tom');
+  assert.ok(!tokenizer.decode(afterSpace).startsWith('  '), JSON.stringify(tokenizer.decode(afterSpace)));
+});
+
 test('paper mode: one loss term, the first target token at the last prompt position', () => {
   const plan = planLoss(tokenizer, { prompt: PROMPT, target: 'Tom', lossMode: 'paper', maxTokens: 512 });
   const n = plan.inputIds.length;
