@@ -215,7 +215,8 @@ export class BackwardLensEngine implements Engine {
     const T = plan.inputIds.length;
     const L = config.layers;
     const k = request.topK;
-    const data = (name: string) => out[name].data as ArrayLike<number>;
+    // Every float output is a typed array of the compute dtype, so slices are views, not copies.
+    const data = (name: string) => out[name].data as Float32Array | Float64Array;
     const ids = (name: string) => out[name].data as BigInt64Array;
     const row = (kind: 0 | 1, layer: number, vectorsName: string): LensRow => {
       const first = (kind * L + layer) * T;
@@ -229,11 +230,11 @@ export class BackwardLensEngine implements Engine {
       if (request.vectors) {
         const width = config.hiddenSize;
         const all = data(vectorsName);
-        grid.vectors = Array.from({ length: T }, (_, i) => Array.from(sliceOf(all, (layer * T + i) * width, width)));
+        grid.vectors = Array.from({ length: T }, (_, i) => Array.from(all.subarray((layer * T + i) * width, (layer * T + i + 1) * width)));
       }
       return grid;
     };
-    const gramOf = (name: string, layer: number) => sliceOf(data(name), layer * T * T, T * T);
+    const gramOf = (name: string, layer: number) => data(name).subarray(layer * T * T, (layer + 1) * T * T);
     const layers: LayerResult[] = Array.from({ length: L }, (_, layer) => {
       const [x, g1, h, d] = [IO.gramFf1Input, IO.gramFf1Vjp, IO.gramFf2Input, IO.gramFf2Vjp].map((n) => gramOf(n, layer));
       return {
@@ -274,10 +275,4 @@ export class BackwardLensEngine implements Engine {
       timings,
     };
   }
-}
-
-function sliceOf(values: ArrayLike<number>, start: number, length: number): ArrayLike<number> {
-  return (values as Float32Array).subarray
-    ? (values as Float32Array).subarray(start, start + length)
-    : Array.prototype.slice.call(values, start, start + length);
 }

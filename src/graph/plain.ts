@@ -43,9 +43,6 @@ export const greater = (g: Graph, a: Tensor, b: Tensor, shape: Shape): Tensor =>
 export const equal = (g: Graph, a: Tensor, b: Tensor, shape: Shape): Tensor =>
   plain(g, 'Equal', [a, b], 'bool', shape);
 
-export const where = (g: Graph, condition: Tensor, a: Tensor, b: Tensor, shape: Shape): Tensor =>
-  plain(g, 'Where', [condition, a, b], a.dtype, shape);
-
 /** Top-k (largest) or bottom-k (smallest) along the last axis: values and int64 indices. */
 export function topK(g: Graph, x: Tensor, k: Tensor, largest: boolean): { values: Tensor; indices: Tensor } {
   const shape = [...x.shape.slice(0, -1), 'k'];
@@ -61,7 +58,6 @@ export function topK(g: Graph, x: Tensor, k: Tensor, largest: boolean): { values
   return { values, indices };
 }
 
-
 export function reduceL2(g: Graph, x: Tensor): Tensor {
   return plain(g, 'ReduceL2', [x], x.dtype, [...x.shape.slice(0, -1), 1], { axes: [-1], keepdims: 1 });
 }
@@ -70,7 +66,6 @@ export function reduceSumPlain(g: Graph, x: Tensor, axes: number[]): Tensor {
   const shape = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
   return plain(g, 'ReduceSum', [x, g.int64s(axes)], x.dtype, shape, { keepdims: 1 });
 }
-
 
 export function gatherElements(g: Graph, data: Tensor, indices: Tensor, axis: number): Tensor {
   return plain(g, 'GatherElements', [data, indices], data.dtype, indices.shape, { axis });
@@ -89,9 +84,13 @@ export function causalMask(g: Graph, n: Tensor, dtype: DType, length: string): T
   return plain(g, 'Trilu', [ones], dtype, [length, length], { upper: 0 });
 }
 
-/** Concatenation of tensors that are only read, never differentiated (results, stacked taps). */
+/** Concatenation along a static axis of tensors that are only read (results, stacked taps). */
 export function concatPlain(g: Graph, xs: Tensor[], axis: number): Tensor {
-  const total = xs.reduce((n, x) => (typeof n === 'number' && typeof x.shape[axis] === 'number' ? n + (x.shape[axis] as number) : `${axis}cat`), 0 as number | string);
+  const total = xs.reduce((n, x) => {
+    const size = x.shape[axis];
+    if (typeof size !== 'number') throw new Error(`axis ${axis} of [${x.shape}] must be static`);
+    return n + size;
+  }, 0);
   const shape = xs[0].shape.map((d, i) => (i === axis ? total : d));
   return plain(g, 'Concat', xs, xs[0].dtype, shape, { axis });
 }
