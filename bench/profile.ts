@@ -128,11 +128,12 @@ function summarize(
     const all = [...(e.args?.input_type_shape ?? []), ...(e.args?.output_type_shape ?? [])].map((s) => Object.values(s)[0] ?? []);
     const hasVocab = all.some((s) => s.includes(dims.vocab));
     if (e.session === 'lens') {
-      if (/Gemm|MatMul/.test(op) && hasVocab) return 'lens: vocab projection GEMM [rows×d]·[d×V]';
-      if (op === 'TopK') return 'lens: TopK (top-k + bottom-k) over [rows×V]';
-      if (/LogSoftmax/.test(op)) return 'lens: log-softmax over [rows×V]';
-      if (/Greater|Less|Cast|GatherElements|Equal|ReduceSum/.test(op)) return `lens: target ranks over [rows×V] (${op})`;
-      return `lens: final norm, norms, other (${op})`;
+      // The lens session's only GEMMs are the projection, one per vocabulary chunk.
+      if (/Gemm|MatMul/.test(op)) return 'lens: vocab projection GEMM [rows×d]·[d×chunk], all chunks';
+      if (op === 'TopK') return 'lens: TopK (top-k + bottom-k) per chunk and merge';
+      if (/LogSoftmax|ReduceMax|ReduceLogSumExp/.test(op)) return `lens: log Σ exp per chunk and merge (${op})`;
+      if (/Greater|Less|Cast|GatherElements|Equal|ReduceSum/.test(op)) return `lens: target ranks and id casts per chunk (${op})`;
+      return `lens: final norm, norms, merging, other (${op})`;
     }
     if (hasVocab) {
       if (/Gemm|MatMul/.test(op)) return 'LM head GEMMs (forward + backward) [rows×d]·[d×V]';

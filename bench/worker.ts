@@ -144,10 +144,16 @@ async function measureEngine(spec: Extract<WorkerSpec, { kind: 'engine' }>): Pro
   }
 }
 
-/** The options the engine passes to onnxruntime on the CPU, read by opening a (small) model through it. */
+/**
+ * The options the engine passes to onnxruntime on the CPU for its lens session (the one that runs
+ * the projection), read by opening a (small) model through it.
+ */
 async function engineSessionOptions(modelPath: string, cacheDir: string): Promise<ort.InferenceSession.SessionOptions | undefined> {
   let options: ort.InferenceSession.SessionOptions | undefined;
-  const unhook = hookSessionCreate({}, (created) => (options = reusableOptions(created.options)));
+  const isLens = (o: ort.InferenceSession.SessionOptions) => (o.extra as { session?: Record<string, string> } | undefined)?.session?.disable_prepacking === '0';
+  const unhook = hookSessionCreate({}, (created) => {
+    if (isLens(created.options)) options = reusableOptions(created.options);
+  });
   try {
     const engine = await openEngine(modelPath, { executionProvider: 'cpu', cacheDir });
     try {

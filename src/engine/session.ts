@@ -28,6 +28,14 @@ export interface SessionRequest {
    * many thin [T × d] Gemms gain little from it.
    */
   prepackWeights: boolean;
+  /**
+   * Keep freed tensors in onnxruntime's arena for the next run. Right for the lens, whose blocks
+   * have the same sizes every run; the gradient graph's tensors follow the prompt length, and an
+   * arena would hold the longest prompt's high-water mark (grown in powers of two) for good:
+   * measured on GPT-2 small, 1.6 GB instead of 0.7 GB of resident memory after T = 256, and
+   * 100 MB more at T = 32, for a run time within noise.
+   */
+  memoryArena: boolean;
 }
 
 export interface LiveSession {
@@ -43,10 +51,11 @@ export function defaultCacheDir(): string {
   return path.join(base, 'backward-lens');
 }
 
-function sessionOptions(providers: string[], prepackWeights: boolean): ort.InferenceSession.SessionOptions {
+function sessionOptions(providers: string[], request: SessionRequest): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: providers,
-    extra: { session: { disable_prepacking: prepackWeights ? '0' : '1' } },
+    enableCpuMemArena: request.memoryArena,
+    extra: { session: { disable_prepacking: request.prepackWeights ? '0' : '1' } },
     graphOptimizationLevel: 'all',
     intraOpNumThreads: os.availableParallelism(),
     interOpNumThreads: 1,
@@ -88,7 +97,7 @@ export async function createLiveSession(request: SessionRequest): Promise<LiveSe
 }
 
 async function open(request: SessionRequest, providers: string[]): Promise<Omit<LiveSession, 'executionProvider' | 'executionProviderNote'>> {
-  const options = sessionOptions(providers, request.prepackWeights);
+  const options = sessionOptions(providers, request);
   if (!request.weightData) {
     const modelPath = linkedGraph(request);
     if (modelPath) return { session: await ort.InferenceSession.create(modelPath, options), weightsVia: 'hard-link' };

@@ -7,7 +7,7 @@
 import type { ModelDescription } from '../model/description';
 import { backward } from './autodiff';
 import { DType, Graph, Tensor } from './graph';
-import { forward, MlpTaps, outputHead } from './models/transformer';
+import { forward, MlpTaps, outputHead, unembeddingName } from './models/transformer';
 import * as op from './ops';
 import * as plain from './plain';
 
@@ -95,12 +95,34 @@ export function buildGradientGraph(model: ModelDescription, dtype: ComputeDType)
 }
 
 /**
+ * Vocabulary columns per lens chunk, at most. The lens multiplies by D one chunk of columns at a
+ * time and reduces each [rows × chunk] block of logits (top-k, bottom-k, log Σ exp, rank counts)
+ * right away, so the whole [rows × V] matrix never exists: memory stays at a few MB per block
+ * whatever the vocabulary.
+ */
+export const LENS_VOCAB_CHUNK = 4096;
+
+/** The most tokens a lens cell reports on each side; every vocabulary chunk is at least this wide. */
+export const MAX_LENS_TOP_K = 256;
+
+/** Column ranges covering the vocabulary in chunks of equal width (the last one a little narrower). */
+export function vocabChunks(vocabSize: number): { first: number; size: number }[] {
+  const size = Math.ceil(vocabSize / Math.ceil(vocabSize / LENS_VOCAB_CHUNK));
+  const chunks: { first: number; size: number }[] = [];
+  for (let first = 0; first < vocabSize; first += size) chunks.push({ first, size: Math.min(size, vocabSize - first) });
+  return chunks;
+}
+
+/**
  * LL(v) = softmax(ln_f(v) · Dᵀ) for a block of vectors v (rows of `lens_vectors`), reduced to
- * top-k/bottom-k log-probabilities, ‖v‖ and the rank of each row's `lens_rank_ids` token.
+ * top-k/bottom-k log-probabilities, ‖v‖ and the rank of each row's `lens_rank_ids` token, one
+ * vocabulary chunk at a time (see LENS_VOCAB_CHUNK) and merged exactly: top-k of the chunks'
+ * top-k, log Σ exp of the chunks' log Σ exp, sums of the chunks' counts. k ≤ MAX_LENS_TOP_K.
  */
 export function buildLensGraph(model: ModelDescription, options: LensGraphOptions): Graph {
   const g = new Graph();
-  const width = model.config.hiddenSize;
+  const { hiddenSize: width, vocabSize } = model.config;
+  if (vocabSize >= 2 ** 24) throw new Error(`a vocabulary of ${vocabSize} tokens is too large for the lens (token ids travel as float32)`);
   const vectors = g.input(IO.lensVectors, options.computeDType, [BLOCK, width]);
   const rankIds = g.input(IO.lensRankIds, 'int64', [BLOCK]);
   const k = g.input(IO.topK, 'int64', [1]);
@@ -110,21 +132,50 @@ export function buildLensGraph(model: ModelDescription, options: LensGraphOption
   g.output(norms, IO.norms);
   // A zero vector (δ where no loss reaches) stays zero instead of dividing by zero.
   const lensInput = options.normalized ? op.div(g, vectors, op.add(g, norms, g.scalar(1e-30, vectors.dtype))) : vectors;
-  // Log-probabilities keep the order of the least probable tokens, which float32 probabilities
-  // would flush to 0 and tie.
-  const logProbs = op.logSoftmax(g, op.linear(g, head.finalNorm(lensInput), head.unembedding, true));
-  const readOut = (largest: boolean, idsName: string, logProbsName: string) => {
-    const { values, indices } = plain.topK(g, logProbs, k, largest);
-    g.output(values, logProbsName);
-    g.output(indices, idsName);
-  };
-  readOut(true, IO.topIds, IO.topLogProbs);
-  readOut(false, IO.bottomIds, IO.bottomLogProbs);
+  const normed = head.finalNorm(lensInput);
+  const rankColumn = plain.unsqueeze(g, rankIds, 1);
+  // The rank token's logit as a dot product: it may differ from the GEMM's by rounding, so the
+  // token itself is taken out of the count of higher logits below, whichever way it rounded.
+  const rankLogit = plain.reduceSumPlain(g, op.mul(g, normed, plain.gather(g, head.unembedding, rankIds)), [1]);
 
-  const rankLogProbs = plain.gatherElements(g, logProbs, plain.unsqueeze(g, rankIds, 1), 1);
-  const higher = plain.greater(g, logProbs, rankLogProbs, logProbs.shape);
-  // Counted in float32 (exact below 2^24) rather than int64: half the memory traffic.
-  g.output(plain.reduceSumPlain(g, plain.castPlain(g, higher, 'float32'), [1]), IO.targetRanks);
+  const chunks = vocabChunks(vocabSize);
+  const summaries = chunks.map(({ first, size }) => {
+    const logits = g.node('Gemm', [normed, unembeddingRows(g, model, options.computeDType, first, size)], [{ dtype: normed.dtype, shape: [BLOCK, size] }], { transB: 1 })[0];
+    const best = (largest: boolean) => {
+      const { values, indices } = plain.topK(g, logits, k, largest);
+      return [values, plain.castPlain(g, op.add(g, indices, g.scalar(first, 'int64')), normed.dtype)];
+    };
+    // log Σ exp over the chunk = max logit − max log-softmax: onnxruntime's LogSoftmax is
+    // vectorised, its ReduceLogSumExp is not (10× slower here).
+    const logSumExp = op.sub(g, plain.reduceMax(g, logits), plain.reduceMax(g, op.logSoftmax(g, logits)));
+    const higher = plain.reduceSumPlain(g, plain.castPlain(g, plain.greater(g, logits, rankLogit, [BLOCK, size]), normed.dtype), [1]);
+    const localRankIndex = plain.maximum(g, plain.minimum(g, op.sub(g, rankColumn, g.scalar(first, 'int64')), g.scalar(size - 1, 'int64'), [BLOCK, 1]), g.scalar(0, 'int64'), [BLOCK, 1]);
+    // One tensor per chunk, [rows, 4k + 3]: its one consumer makes onnxruntime run the chunk's
+    // nodes back to back while its logits are in the cache, and free them before the next chunk.
+    return plain.concatPlain(g, [...best(true), ...best(false), logSumExp, higher, plain.gatherElements(g, logits, localRankIndex, 1)], 1, 'summary');
+  });
+  // [rows, chunks, 4k + 3] → one field across the chunks, [rows, chunks · width].
+  const stacked = plain.concatPlain(g, summaries.map((s) => plain.unsqueeze(g, s, 1)), 1);
+  const field = (start: Tensor, end: Tensor) => plain.flattenFrom(g, plain.sliceAxis(g, stacked, start, end, 2), 1);
+  const at = (kTimes: number, plus: number) => op.add(g, op.mul(g, k, g.int64s([kTimes])), g.int64s([plus]));
+
+  const logSumExp = plain.reduceLogSumExp(g, field(at(4, 0), at(4, 1)));
+  const readOut = (offset: number, largest: boolean, idsName: string, logProbsName: string) => {
+    const candidates = field(at(offset, 0), at(offset + 1, 0));
+    const { values, indices } = plain.topK(g, candidates, k, largest);
+    g.output(op.sub(g, values, logSumExp), logProbsName);
+    const ids = plain.gatherElements(g, field(at(offset + 1, 0), at(offset + 2, 0)), indices, 1);
+    g.output(plain.castPlain(g, ids, 'int64'), idsName);
+  };
+  readOut(0, true, IO.topIds, IO.topLogProbs);
+  readOut(2, false, IO.bottomIds, IO.bottomLogProbs);
+
+  const chunkOfRankId = op.div(g, rankColumn, g.scalar(chunks[0].size, 'int64'));
+  const rankLogitFromGemm = plain.gatherElements(g, field(at(4, 2), at(4, 3)), chunkOfRankId, 1);
+  const rankTokenCounted = plain.castPlain(g, plain.greater(g, rankLogitFromGemm, rankLogit, [BLOCK, 1]), normed.dtype);
+  // Counted in floats (exact below 2^24) rather than int64: half the memory traffic.
+  const higher = plain.reduceSumPlain(g, field(at(4, 1), at(4, 2)), [1]);
+  g.output(plain.castPlain(g, op.sub(g, higher, rankTokenCounted), 'float32'), IO.targetRanks);
   return g;
 }
 
@@ -146,6 +197,18 @@ function weightSource(g: Graph, model: ModelDescription, dtype: DType): (name: s
     }
     return op.cast(g, stored, dtype);
   };
+}
+
+/** The unembedding's rows [first, first + count) as a tensor of their own: a slice of the file, not a copy. */
+function unembeddingRows(g: Graph, model: ModelDescription, dtype: DType, first: number, count: number): Tensor {
+  const ref = model.weights[unembeddingName(model.config)];
+  const rowBytes = ref.length / ref.shape[0];
+  const rows = g.external(g.fresh(`unembedding_${first}`), ref.dtype, [count, ref.shape[1]], {
+    location: weightFileLocation(model.weightFiles.indexOf(ref.file)),
+    offset: ref.offset + first * rowBytes,
+    length: count * rowBytes,
+  });
+  return op.cast(g, rows, dtype);
 }
 
 /**

@@ -84,13 +84,43 @@ export function causalMask(g: Graph, n: Tensor, dtype: DType, length: string): T
   return plain(g, 'Trilu', [ones], dtype, [length, length], { upper: 0 });
 }
 
-/** Concatenation along a static axis of tensors that are only read (results, stacked taps). */
-export function concatPlain(g: Graph, xs: Tensor[], axis: number): Tensor {
-  const total = xs.reduce((n, x) => {
-    const size = x.shape[axis];
-    if (typeof size !== 'number') throw new Error(`axis ${axis} of [${x.shape}] must be static`);
-    return n + size;
-  }, 0);
+/**
+ * Concatenation of tensors that are only read (results, stacked taps), along an axis that is
+ * static unless the caller names the resulting dim.
+ */
+export function concatPlain(g: Graph, xs: Tensor[], axis: number, resultDim?: string): Tensor {
+  const total =
+    resultDim ??
+    xs.reduce((n, x) => {
+      const size = x.shape[axis];
+      if (typeof size !== 'number') throw new Error(`axis ${axis} of [${x.shape}] must be static`);
+      return n + size;
+    }, 0);
   const shape = xs[0].shape.map((d, i) => (i === axis ? total : d));
   return plain(g, 'Concat', xs, xs[0].dtype, shape, { axis });
+}
+
+export const minimum = (g: Graph, a: Tensor, b: Tensor, shape: Shape): Tensor => plain(g, 'Min', [a, b], a.dtype, shape);
+
+export const maximum = (g: Graph, a: Tensor, b: Tensor, shape: Shape): Tensor => plain(g, 'Max', [a, b], a.dtype, shape);
+
+/** log Σ exp over the last axis, kept as a size-1 axis. */
+export function reduceLogSumExp(g: Graph, x: Tensor): Tensor {
+  return plain(g, 'ReduceLogSumExp', [x], x.dtype, [...x.shape.slice(0, -1), 1], { axes: [-1], keepdims: 1 });
+}
+
+/** Max over the last axis, kept as a size-1 axis. */
+export function reduceMax(g: Graph, x: Tensor): Tensor {
+  return plain(g, 'ReduceMax', [x], x.dtype, [...x.shape.slice(0, -1), 1], { axes: [-1], keepdims: 1 });
+}
+
+/** x[..., start:end] along `axis`, start and end 1-element int64 tensors. */
+export function sliceAxis(g: Graph, x: Tensor, start: Tensor, end: Tensor, axis: number): Tensor {
+  const shape = x.shape.map((d, i) => (i === axis ? 'slice' : d));
+  return plain(g, 'Slice', [x, start, end, g.int64s([axis])], x.dtype, shape);
+}
+
+/** Merges the axes from `axis` on into one. */
+export function flattenFrom(g: Graph, x: Tensor, axis: number): Tensor {
+  return plain(g, 'Flatten', [x], x.dtype, [...x.shape.slice(0, axis), 'flat'], { axis });
 }

@@ -24,7 +24,10 @@ export interface LensRow {
   top: ScoredToken[][];
   /** Bottom-k tokens of LL(v_i), least probable first (what a descent step writes, for δ). */
   bottom: ScoredToken[][];
-  /** Rank of the position's rank token in LL(v_i): tokens with strictly higher probability. */
+  /**
+   * Rank of the position's rank token in LL(v_i): the number of other tokens with a strictly higher
+   * logit (float32; a token tied with it to within rounding may count either way).
+   */
   targetRank: number[];
   /** Only with `--vectors`: the raw vectors, [positions][hidden]. */
   vectors?: number[][];

@@ -40,11 +40,15 @@ export function forward(g: Graph, config: ModelConfig, weight: WeightSource, inp
   return config.architecture === 'gpt2' ? gpt2(g, config, weight, inputIds) : llama(g, config, weight, inputIds);
 }
 
+/** The weight holding the unembedding D (GPT-2 ties it to the token embedding). */
+export const unembeddingName = (config: ModelConfig) => (config.architecture === 'gpt2' ? 'wte.weight' : 'lm_head.weight');
+
 export function outputHead(g: Graph, config: ModelConfig, w: WeightSource): OutputHead {
+  const unembedding = w(unembeddingName(config));
   if (config.architecture === 'gpt2') {
-    return { finalNorm: (v) => nn.layerNorm(g, v, w('ln_f.weight'), w('ln_f.bias'), config.normEps), unembedding: w('wte.weight') };
+    return { finalNorm: (v) => nn.layerNorm(g, v, w('ln_f.weight'), w('ln_f.bias'), config.normEps), unembedding };
   }
-  return { finalNorm: (v) => nn.rmsNorm(g, v, w('model.norm.weight'), config.normEps), unembedding: w('lm_head.weight') };
+  return { finalNorm: (v) => nn.rmsNorm(g, v, w('model.norm.weight'), config.normEps), unembedding };
 }
 
 function llama(g: Graph, config: ModelConfig, w: WeightSource, inputIds: Tensor): ForwardPass {
