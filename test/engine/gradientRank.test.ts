@@ -29,6 +29,21 @@ test('rank drops with dependent or zero factors', () => {
   assert.equal(gradientRank(gramOf(zeros.map((r) => r.map(() => 0))), gramOf(zeros), 5), 0);
 });
 
+test('rank from Lᵀ(B Bᵀ)L when Sylvester bounds leave it open: a and b overlap on two positions', () => {
+  // a_i live on positions 0–3, b_i on positions 2–5: rank a = rank b = 4 of n = 6, so the bounds
+  // give 2 ≤ rank ≤ 4; Σ a_i b_iᵀ only sums the two shared positions' independent pairs.
+  const a = randomRows(6, 20, 11).map((row, i) => (i < 4 ? row : row.map(() => 0)));
+  const b = randomRows(6, 12, 12).map((row, i) => (i >= 2 ? row : row.map(() => 0)));
+  assert.equal(gradientRank(gramOf(a), gramOf(b), 6), 2);
+  // Permuting the positions changes nothing.
+  const order = [5, 2, 0, 4, 1, 3];
+  assert.equal(gradientRank(gramOf(order.map((i) => a[i])), gramOf(order.map((i) => b[i])), 6), 2);
+});
+
+test('rank of large full-rank factors (n = 200): every pivot kept', () => {
+  assert.equal(gradientRank(gramOf(randomRows(200, 300, 13)), gramOf(randomRows(200, 260, 14)), 200), 200);
+});
+
 test('rank is bounded by the narrower factor width', () => {
   assert.equal(gradientRank(gramOf(randomRows(8, 3, 7)), gramOf(randomRows(8, 20, 8)), 8), 3);
 });
