@@ -18,6 +18,8 @@ export interface EngineInternals {
   /** Weight bytes to use instead of the files (finite-difference tests perturb them). */
   weightData?: Uint8Array[];
   computeDType?: 'float32' | 'float64';
+  /** Build the gradient graph with the FF1 VJPs and FF2 inputs as outputs (see buildGradientGraph). */
+  factorOutputs?: boolean;
 }
 
 type Outputs = ort.InferenceSession.ReturnType;
@@ -73,7 +75,7 @@ export class BackwardLensEngine implements Engine {
   }
 
   private gradientSession(): Promise<LiveSession> {
-    return this.session('gradient', () => buildGradientGraph(this.model, this.computeDType), { prepackWeights: false, memoryArena: false });
+    return this.session('gradient', () => buildGradientGraph(this.model, this.computeDType, { factorOutputs: this.options.factorOutputs }), { prepackWeights: false, memoryArena: false });
   }
 
   private lensSession(normalized: boolean): Promise<LiveSession> {

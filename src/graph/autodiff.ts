@@ -17,10 +17,11 @@ export function backward(g: Graph, loss: Tensor): Map<Tensor, Tensor> {
     const node = nodesSoFar[n];
     const gradOutputs = node.outputs.map((t) => grads.get(t));
     if (gradOutputs.every((d) => d === undefined)) continue;
-    if (!node.inputs.some((t) => t.requiresGrad)) continue;
+    const inputs = node.gradInputs ?? node.inputs;
+    if (!inputs.some((t) => t.requiresGrad)) continue;
     if (!node.vjp) throw new Error(`no VJP rule for ${node.opType}: cannot differentiate through it`);
-    const gradInputs = node.vjp(g, node.inputs, node.outputs, gradOutputs, node.attributes);
-    node.inputs.forEach((input, i) => {
+    const gradInputs = node.vjp(g, inputs, node.outputs, gradOutputs, node.attributes);
+    inputs.forEach((input, i) => {
       const grad = gradInputs[i];
       if (!grad || !input.requiresGrad) return;
       const previous = grads.get(input);

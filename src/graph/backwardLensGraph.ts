@@ -7,7 +7,7 @@
 import type { ModelDescription } from '../model/description';
 import { backward } from './autodiff';
 import { DType, Graph, Tensor } from './graph';
-import { forward, MlpTaps, outputHead, unembeddingName } from './models/transformer';
+import { forward, outputHead, unembeddingName } from './models/transformer';
 import * as op from './ops';
 import * as plain from './plain';
 
@@ -56,7 +56,16 @@ const SEQ = 'T';
 const SCORED = 'S';
 const BLOCK = 'rows';
 
-export function buildGradientGraph(model: ModelDescription, dtype: ComputeDType): Graph {
+export interface GradientGraphOptions {
+  /**
+   * Also output the FF1 VJPs and the FF2 inputs h_i themselves (the whole-model gradient tests
+   * rebuild ∂L/∂W from them). The engine reads only their Gram matrices, and onnxruntime computes
+   * every graph output whether fetched or not, so they are left out by default.
+   */
+  factorOutputs?: boolean;
+}
+
+export function buildGradientGraph(model: ModelDescription, dtype: ComputeDType, options: GradientGraphOptions = {}): Graph {
   const g = new Graph();
   const inputIds = g.input(IO.inputIds, 'int64', [SEQ]);
   const scoredPositions = g.input(IO.scoredPositions, 'int64', [SCORED]);
@@ -78,19 +87,24 @@ export function buildGradientGraph(model: ModelDescription, dtype: ComputeDType)
     if (!grad) throw new Error(`no gradient reaches ${t.name}`);
     return grad;
   };
-  const stack = (pick: (layer: MlpTaps) => Tensor) => stackLayers(g, pass.layers.map(pick));
-  const ff1Input = stack((l) => l.ff1Input);
-  const ff1Vjp = stack((l) => (l.ff1Outputs.length === 1 ? gradOf(l.ff1Outputs[0]) : op.concat(g, l.ff1Outputs.map(gradOf), 1)));
-  const ff2Input = stack((l) => l.ff2Input);
-  const ff2Vjp = stack((l) => gradOf(l.ff2Output));
-  g.output(ff1Input, IO.ff1Input);
-  g.output(ff1Vjp, IO.ff1Vjp);
-  g.output(ff2Input, IO.ff2Input);
-  g.output(ff2Vjp, IO.ff2Vjp);
-  g.output(gram(g, ff1Input), IO.gramFf1Input);
-  g.output(gram(g, ff1Vjp), IO.gramFf1Vjp);
-  g.output(gram(g, ff2Input), IO.gramFf2Input);
-  g.output(gram(g, ff2Vjp), IO.gramFf2Vjp);
+  const layers = pass.layers.map((l) => ({
+    ff1Input: l.ff1Input,
+    ff1Vjp: l.ff1Outputs.length === 1 ? gradOf(l.ff1Outputs[0]) : op.concat(g, l.ff1Outputs.map(gradOf), 1),
+    ff2Input: l.ff2Input,
+    ff2Vjp: gradOf(l.ff2Output),
+  }));
+  const stack = (pick: (layer: (typeof layers)[number]) => Tensor) => stackLayers(g, layers.map(pick));
+  g.output(stack((l) => l.ff1Input), IO.ff1Input);
+  g.output(stack((l) => l.ff2Vjp), IO.ff2Vjp);
+  // Each layer's Grams straight from its factors, so its [T, d_ff] tensors can be freed there.
+  g.output(stack((l) => gram(g, l.ff1Input)), IO.gramFf1Input);
+  g.output(stack((l) => gram(g, l.ff1Vjp)), IO.gramFf1Vjp);
+  g.output(stack((l) => gram(g, l.ff2Input)), IO.gramFf2Input);
+  g.output(stack((l) => gram(g, l.ff2Vjp)), IO.gramFf2Vjp);
+  if (options.factorOutputs) {
+    g.output(stack((l) => l.ff1Vjp), IO.ff1Vjp);
+    g.output(stack((l) => l.ff2Input), IO.ff2Input);
+  }
   return g;
 }
 
@@ -246,7 +260,7 @@ function stackLayers(g: Graph, perLayer: Tensor[]): Tensor {
   return plain.concatPlain(g, perLayer.map((t) => plain.unsqueeze(g, t, 0)), 0);
 }
 
-/** Per-layer Gram matrices F Fᵀ, [L, T, T]: enough to get ‖Σ_i a_i b_iᵀ‖ and its rank. */
+/** The Gram matrix F Fᵀ, [T, T], of one layer's factors: enough for ‖Σ_i a_i b_iᵀ‖ and its rank. */
 function gram(g: Graph, factors: Tensor): Tensor {
-  return op.matmul(g, factors, op.transpose(g, factors, [0, 2, 1]));
+  return op.matmul(g, factors, op.transpose(g, factors, [1, 0]));
 }

@@ -35,6 +35,8 @@ export interface GraphNode {
   attributes: Record<string, AttributeValue>;
   /** Absent for operators that are never differentiated (shape arithmetic, masks, top-k). */
   vjp?: VjpRule;
+  /** What `vjp` differentiates with respect to, when not `inputs` (the inputs of a composite). */
+  gradInputs?: Tensor[];
 }
 
 export interface ExternalLocation {
@@ -126,6 +128,20 @@ export class Graph {
     );
     this.nodes.push({ opType, inputs, outputs, attributes, vjp });
     return outputs;
+  }
+
+  /**
+   * An operator built from several nodes with one VJP rule for the whole. The backward pass then
+   * differentiates through `inputs` only, so onnxruntime can free the forward's intermediates as
+   * soon as the forward is done instead of keeping them for the backward (GPT-2's GELU keeps one
+   * [T, d_ff] tensor instead of nine). `forward` builds the output from the inputs; `vjp` gets the
+   * inputs and that output.
+   */
+  composite(inputs: Tensor[], forward: () => Tensor, vjp: VjpRule): Tensor {
+    const y = forward();
+    const output = new Tensor(this.fresh('composite'), y.dtype, y.shape, inputs.some((t) => t.requiresGrad));
+    this.nodes.push({ opType: 'Identity', inputs: [y], outputs: [output], attributes: {}, vjp, gradInputs: inputs });
+    return output;
   }
 
   /** The runtime shape of `x` as an int64 tensor, emitted once per tensor. */

@@ -6,29 +6,70 @@ import { Graph, Tensor } from './graph';
 import * as op from './ops';
 import { arange, causalMask, dimOf } from './plain';
 
-/** RMSNorm: x / √(mean(x²) + ε) ⊙ g. */
+const needs = (t: Tensor) => t.requiresGrad;
+
+/**
+ * RMSNorm: x̂ ⊙ g with x̂ = x / r, r = √(mean(x²) + ε). One VJP for the whole, from x alone:
+ * dx = (g⊙dy − x̂ · mean(g⊙dy ⊙ x̂)) / r, dg = Σ dy ⊙ x̂.
+ */
 export function rmsNorm(g: Graph, x: Tensor, gain: Tensor, eps: number): Tensor {
-  const meanSquare = op.reduceMean(g, op.mul(g, x, x), [x.rank - 1]);
-  const rms = op.sqrt(g, op.add(g, meanSquare, g.scalar(eps, x.dtype)));
-  return op.mul(g, op.div(g, x, rms), gain);
+  const normalize = (x: Tensor) => {
+    const rms = op.sqrt(g, op.add(g, op.reduceMean(g, op.mul(g, x, x), [x.rank - 1]), g.scalar(eps, x.dtype)));
+    return { normalized: op.div(g, x, rms), scale: rms };
+  };
+  return g.composite([x, gain], () => op.mul(g, normalize(x).normalized, gain), (g, [x, gain], _, [dy]) => {
+    const { normalized, scale } = normalize(x);
+    return [
+      needs(x) ? normalizedVjp(g, op.mul(g, dy!, gain), normalized, scale, false) : undefined,
+      needs(gain) ? op.sumToShape(g, op.mul(g, dy!, normalized), gain) : undefined,
+    ];
+  });
 }
 
-/** LayerNorm: (x − mean) / √(var + ε) ⊙ g + b, with the biased variance. */
+/**
+ * LayerNorm: x̂ ⊙ g + b with x̂ = (x − mean) / σ, σ = √(var + ε) (biased variance). One VJP for
+ * the whole, from x alone: dx = (g⊙dy − mean(g⊙dy) − x̂ · mean(g⊙dy ⊙ x̂)) / σ.
+ */
 export function layerNorm(g: Graph, x: Tensor, gain: Tensor, bias: Tensor, eps: number): Tensor {
-  const centred = op.sub(g, x, op.reduceMean(g, x, [x.rank - 1]));
-  const variance = op.reduceMean(g, op.mul(g, centred, centred), [x.rank - 1]);
-  const std = op.sqrt(g, op.add(g, variance, g.scalar(eps, x.dtype)));
-  return op.add(g, op.mul(g, op.div(g, centred, std), gain), bias);
+  const normalize = (x: Tensor) => {
+    const centred = op.sub(g, x, op.reduceMean(g, x, [x.rank - 1]));
+    const std = op.sqrt(g, op.add(g, op.reduceMean(g, op.mul(g, centred, centred), [x.rank - 1]), g.scalar(eps, x.dtype)));
+    return { normalized: op.div(g, centred, std), scale: std };
+  };
+  return g.composite([x, gain, bias], () => op.add(g, op.mul(g, normalize(x).normalized, gain), bias), (g, [x, gain, bias], _, [dy]) => {
+    const { normalized, scale } = normalize(x);
+    return [
+      needs(x) ? normalizedVjp(g, op.mul(g, dy!, gain), normalized, scale, true) : undefined,
+      needs(gain) ? op.sumToShape(g, op.mul(g, dy!, normalized), gain) : undefined,
+      needs(bias) ? op.sumToShape(g, dy!, bias) : undefined,
+    ];
+  });
+}
+
+/** VJP of x̂ = (x − [mean]) / s through to x, given the gradient gdy reaching x̂. */
+function normalizedVjp(g: Graph, gdy: Tensor, normalized: Tensor, scale: Tensor, centred: boolean): Tensor {
+  const axis = [normalized.rank - 1];
+  let along = op.sub(g, gdy, op.mul(g, normalized, op.reduceMean(g, op.mul(g, gdy, normalized), axis)));
+  if (centred) along = op.sub(g, along, op.reduceMean(g, gdy, axis));
+  return op.div(g, along, scale);
 }
 
 export const silu = (g: Graph, x: Tensor): Tensor => op.mul(g, x, op.sigmoid(g, x));
 
-/** GPT-2's GELU ("gelu_new"): ½x(1 + tanh(√(2/π)(x + 0.044715x³))). */
+/**
+ * GPT-2's GELU ("gelu_new"): ½x(1 + t), t = tanh(u), u = √(2/π)(x + 0.044715x³). One VJP for the
+ * whole, recomputing t from x: d/dx = ½(1 + t) + ½x(1 − t²) · √(2/π)(1 + 3·0.044715x²).
+ */
 export function geluTanh(g: Graph, x: Tensor): Tensor {
   const c = (v: number) => g.scalar(v, x.dtype);
-  const cube = op.mul(g, op.mul(g, x, x), x);
-  const inner = op.mul(g, c(Math.sqrt(2 / Math.PI)), op.add(g, x, op.mul(g, c(0.044715), cube)));
-  return op.mul(g, op.mul(g, c(0.5), x), op.add(g, c(1), op.tanh(g, inner)));
+  const tanhOfU = (x: Tensor) => op.tanh(g, op.mul(g, c(Math.sqrt(2 / Math.PI)), op.add(g, x, op.mul(g, c(0.044715), op.mul(g, op.mul(g, x, x), x)))));
+  return g.composite([x], () => op.mul(g, op.mul(g, c(0.5), x), op.add(g, c(1), tanhOfU(x))), (g, [x], _, [dy]) => {
+    const t = tanhOfU(x);
+    const du = op.mul(g, c(Math.sqrt(2 / Math.PI)), op.add(g, c(1), op.mul(g, c(3 * 0.044715), op.mul(g, x, x))));
+    const halfX = op.mul(g, c(0.5), x);
+    const slope = op.add(g, op.mul(g, c(0.5), op.add(g, c(1), t)), op.mul(g, halfX, op.mul(g, op.sub(g, c(1), op.mul(g, t, t)), du)));
+    return [op.mul(g, dy!, slope)];
+  });
 }
 
 export function linearWithBias(g: Graph, x: Tensor, weight: Tensor, bias: Tensor | undefined, weightIsOutIn: boolean): Tensor {

@@ -64,7 +64,7 @@ async function lossWith(model: ModelDescription, weightData: Uint8Array[], plan:
 async function checkModel(folder: string, checks: Checked[], lossMode: LossMode, prompt: string, target: string) {
   const model = await loadModel(folder);
   const plan = planLoss(model.tokenizer, { prompt, target, lossMode, maxTokens: 64 });
-  const engine = new BackwardLensEngine(model, '', { computeDType: 'float64', cacheDir: root });
+  const engine = new BackwardLensEngine(model, '', { computeDType: 'float64', factorOutputs: true, cacheDir: root });
   const names = [...new Set(checks.flatMap((c) => [c.outputSide, c.inputSide]))];
   const factors = await engine.run(plan, [IO.loss, ...names]);
   await engine.dispose();

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as nn from '../../src/graph/nn';
 import * as op from '../../src/graph/ops';
 import { shapeOf } from '../../src/graph/plain';
 import { Builder, maxVjpError } from './gradcheck';
@@ -20,6 +21,9 @@ const cases: [string, Builder, number[][], { positive?: boolean; tolerance?: num
   ['Gemm as nn.Linear ([out, in] weight)', (g, [x, w]) => op.linear(g, x, w, true), [[3, 4], [5, 4]]],
   ['Gemm as Conv1D ([in, out] weight)', (g, [x, w]) => op.linear(g, x, w, false), [[3, 4], [4, 5]]],
   ['ReduceSum', (g, [a]) => op.reduceSum(g, a, [1]), [[2, 3, 4]]],
+  ['RMSNorm (composite: one VJP from x)', (g, [x, gain]) => nn.rmsNorm(g, x, gain, 1e-5), [[3, 6], [6]]],
+  ['LayerNorm (composite: one VJP from x)', (g, [x, gain, bias]) => nn.layerNorm(g, x, gain, bias, 1e-5), [[3, 6], [6], [6]]],
+  ['GELU tanh (composite: one VJP from x)', (g, [x]) => nn.geluTanh(g, op.mul(g, x, g.scalar(3, x.dtype))), [[4, 5]]],
   ['ReduceMean', (g, [a]) => op.reduceMean(g, a, [2]), [[2, 3, 4]]],
   ['Softmax', (g, [a]) => op.softmax(g, a), [[3, 5]]],
   ['LogSoftmax', (g, [a]) => op.logSoftmax(g, a), [[3, 5]]],
