@@ -255,12 +255,12 @@ function emitPrediction(g: Graph, logProbs: Tensor, position: Tensor, k: Tensor)
   g.output(indices, IO.predictionIds);
 }
 
-/** [T, w] per layer → [L, T, w]. */
+/** [T, w] per layer → [L·T, w], layer-major (the engine reads row layer·T + i). */
 function stackLayers(g: Graph, perLayer: Tensor[]): Tensor {
-  return plain.concatPlain(g, perLayer.map((t) => plain.unsqueeze(g, t, 0)), 0);
+  return plain.concatPlain(g, perLayer, 0, 'layers·T');
 }
 
 /** The Gram matrix F Fᵀ, [T, T], of one layer's factors: enough for ‖Σ_i a_i b_iᵀ‖ and its rank. */
 function gram(g: Graph, factors: Tensor): Tensor {
-  return op.matmul(g, factors, op.transpose(g, factors, [1, 0]));
+  return g.node('Gemm', [factors, factors], [{ dtype: factors.dtype, shape: [factors.shape[0], factors.shape[0]] }], { transB: 1 })[0];
 }

@@ -127,22 +127,27 @@ export function rotaryAngles(g: Graph, residual: Tensor, headDim: number, theta:
 
 /**
  * Rotates [H, T, hd] query/key heads. 'interleaved' (llama2.c) pairs element 2k with 2k+1;
- * 'rotate-half' (Hugging Face) pairs element k with k + hd/2.
+ * 'rotate-half' (Hugging Face) pairs element k with k + hd/2. A rotation is linear in x and its
+ * transpose is the rotation by −θ, so the VJP rotates dy back: one composite, no saved pieces.
  */
 export function applyRotary(g: Graph, x: Tensor, cos: Tensor, sin: Tensor, style: 'interleaved' | 'rotate-half'): Tensor {
+  return g.composite([x], () => rotate(g, x, cos, sin, style), (g, _, __, [dy]) => [rotate(g, dy!, cos, op.neg(g, sin), style)]);
+}
+
+function rotate(g: Graph, x: Tensor, cos: Tensor, sin: Tensor, style: 'interleaved' | 'rotate-half'): Tensor {
   const [heads, seq, headDim] = x.shape as [number, string, number];
   const half = headDim / 2;
-  const rotate = (a: Tensor, b: Tensor, c: Tensor, s: Tensor) => [
+  const pair = (a: Tensor, b: Tensor, c: Tensor, s: Tensor) => [
     op.sub(g, op.mul(g, a, c), op.mul(g, b, s)),
     op.add(g, op.mul(g, b, c), op.mul(g, a, s)),
   ];
   if (style === 'rotate-half') {
     const [a, b] = op.split(g, x, 2, [half, half]);
-    return op.concat(g, rotate(a, b, cos, sin), 2);
+    return op.concat(g, pair(a, b, cos, sin), 2);
   }
   const pairs = op.reshape(g, x, [heads, seq, half, 2]);
   const [a, b] = op.split(g, pairs, 3, [1, 1]);
   const c = op.reshape(g, cos, [seq, half, 1]);
   const s = op.reshape(g, sin, [seq, half, 1]);
-  return op.reshape(g, op.concat(g, rotate(a, b, c, s), 3), [heads, seq, headDim]);
+  return op.reshape(g, op.concat(g, pair(a, b, c, s), 3), [heads, seq, headDim]);
 }

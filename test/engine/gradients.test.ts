@@ -79,8 +79,8 @@ async function checkModel(folder: string, checks: Checked[], lossMode: LossMode,
       const [rows, cols] = ref.shape;
       const outputs = factors[check.outputSide];
       const inputs = factors[check.inputSide];
-      const outWidth = outputs.dims[2];
-      const inWidth = inputs.dims[2];
+      const outWidth = outputs.dims[1];
+      const inWidth = inputs.dims[1];
       for (let sample = 0; sample < 3; sample++) {
         const r = Math.floor(random() * rows);
         const c = Math.floor(random() * cols);

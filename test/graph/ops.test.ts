@@ -1,9 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Graph, Tensor } from '../../src/graph/graph';
 import * as nn from '../../src/graph/nn';
 import * as op from '../../src/graph/ops';
 import { shapeOf } from '../../src/graph/plain';
 import { Builder, maxVjpError } from './gradcheck';
+
+/** cos and sin tables [T = 3, hd/2 = 2] of arbitrary angles, as constants (not differentiated). */
+function rotaryTables(g: Graph): [Tensor, Tensor] {
+  const angles = [0.3, -1.1, 2.0, 0.7, -0.4, 1.6];
+  return [g.constant(angles.map(Math.cos), 'float64', [3, 2]), g.constant(angles.map(Math.sin), 'float64', [3, 2])];
+}
 
 const cases: [string, Builder, number[][], { positive?: boolean; tolerance?: number; step?: number }?][] = [
   ['Add with broadcast', (g, [a, b]) => op.add(g, a, b), [[2, 3], [3]]],
@@ -23,6 +30,8 @@ const cases: [string, Builder, number[][], { positive?: boolean; tolerance?: num
   ['ReduceSum', (g, [a]) => op.reduceSum(g, a, [1]), [[2, 3, 4]]],
   ['RMSNorm (composite: one VJP from x)', (g, [x, gain]) => nn.rmsNorm(g, x, gain, 1e-5), [[3, 6], [6]]],
   ['LayerNorm (composite: one VJP from x)', (g, [x, gain, bias]) => nn.layerNorm(g, x, gain, bias, 1e-5), [[3, 6], [6], [6]]],
+  ['Rotary, interleaved (composite: rotate dy back)', (g, [x]) => nn.applyRotary(g, x, ...rotaryTables(g), 'interleaved'), [[2, 3, 4]]],
+  ['Rotary, rotate-half (composite: rotate dy back)', (g, [x]) => nn.applyRotary(g, x, ...rotaryTables(g), 'rotate-half'), [[2, 3, 4]]],
   ['GELU tanh (composite: one VJP from x)', (g, [x]) => nn.geluTanh(g, op.mul(g, x, g.scalar(3, x.dtype))), [[4, 5]]],
   ['ReduceMean', (g, [a]) => op.reduceMean(g, a, [2]), [[2, 3, 4]]],
   ['Softmax', (g, [a]) => op.softmax(g, a), [[3, 5]]],
