@@ -19,39 +19,34 @@ export function rmsNorm(g: Graph, x: Tensor, gain: Tensor, eps: number): Tensor 
   };
   return g.composite([x, gain], () => op.mul(g, normalize(x).normalized, gain), (g, [x, gain], _, [dy]) => {
     const { normalized, scale } = normalize(x);
+    const gdy = op.mul(g, dy!, gain);
     return [
-      needs(x) ? normalizedVjp(g, op.mul(g, dy!, gain), normalized, scale, false) : undefined,
+      needs(x) ? op.div(g, op.sub(g, gdy, op.mul(g, normalized, op.reduceMean(g, op.mul(g, gdy, normalized), [x.rank - 1]))), scale) : undefined,
       needs(gain) ? op.sumToShape(g, op.mul(g, dy!, normalized), gain) : undefined,
     ];
   });
 }
 
 /**
- * LayerNorm: x̂ ⊙ g + b with x̂ = (x − mean) / σ, σ = √(var + ε) (biased variance). One VJP for
- * the whole, from x alone: dx = (g⊙dy − mean(g⊙dy) − x̂ · mean(g⊙dy ⊙ x̂)) / σ.
+ * LayerNorm: x̂ ⊙ g + b with x̂ = (x − mean) / σ, σ = √(var + ε) (biased variance); the forward is
+ * ONNX's one LayerNormalization node (opset 17). One VJP for the whole, recomputing x̂ and σ
+ * from x: dx = (g⊙dy − mean(g⊙dy) − x̂ · mean(g⊙dy ⊙ x̂)) / σ.
  */
 export function layerNorm(g: Graph, x: Tensor, gain: Tensor, bias: Tensor, eps: number): Tensor {
-  const normalize = (x: Tensor) => {
-    const centred = op.sub(g, x, op.reduceMean(g, x, [x.rank - 1]));
-    const std = op.sqrt(g, op.add(g, op.reduceMean(g, op.mul(g, centred, centred), [x.rank - 1]), g.scalar(eps, x.dtype)));
-    return { normalized: op.div(g, centred, std), scale: std };
-  };
-  return g.composite([x, gain, bias], () => op.add(g, op.mul(g, normalize(x).normalized, gain), bias), (g, [x, gain, bias], _, [dy]) => {
-    const { normalized, scale } = normalize(x);
+  const forward = () => g.node('LayerNormalization', [x, gain, bias], [{ dtype: x.dtype, shape: x.shape }], { axis: -1, epsilon: { float: eps } })[0];
+  return g.composite([x, gain, bias], forward, (g, [x, gain, bias], _, [dy]) => {
+    const axis = [x.rank - 1];
+    const centred = op.sub(g, x, op.reduceMean(g, x, axis));
+    const std = op.sqrt(g, op.add(g, op.reduceMean(g, op.mul(g, centred, centred), axis), g.scalar(eps, x.dtype)));
+    const normalized = op.div(g, centred, std);
+    const gdy = op.mul(g, dy!, gain);
+    const centredGrad = op.sub(g, op.sub(g, gdy, op.reduceMean(g, gdy, axis)), op.mul(g, normalized, op.reduceMean(g, op.mul(g, gdy, normalized), axis)));
     return [
-      needs(x) ? normalizedVjp(g, op.mul(g, dy!, gain), normalized, scale, true) : undefined,
+      needs(x) ? op.div(g, centredGrad, std) : undefined,
       needs(gain) ? op.sumToShape(g, op.mul(g, dy!, normalized), gain) : undefined,
       needs(bias) ? op.sumToShape(g, dy!, bias) : undefined,
     ];
   });
-}
-
-/** VJP of x̂ = (x − [mean]) / s through to x, given the gradient gdy reaching x̂. */
-function normalizedVjp(g: Graph, gdy: Tensor, normalized: Tensor, scale: Tensor, centred: boolean): Tensor {
-  const axis = [normalized.rank - 1];
-  let along = op.sub(g, gdy, op.mul(g, normalized, op.reduceMean(g, op.mul(g, gdy, normalized), axis)));
-  if (centred) along = op.sub(g, along, op.reduceMean(g, gdy, axis));
-  return op.div(g, along, scale);
 }
 
 export const silu = (g: Graph, x: Tensor): Tensor => op.mul(g, x, op.sigmoid(g, x));
