@@ -49,7 +49,21 @@ export function layerNorm(g: Graph, x: Tensor, gain: Tensor, bias: Tensor, eps: 
   });
 }
 
-export const silu = (g: Graph, x: Tensor): Tensor => op.mul(g, x, op.sigmoid(g, x));
+/**
+ * SwiGLU, Llama's FF2 input: silu(gate) ⊙ up with silu(x) = x σ(x). One VJP for the whole,
+ * recomputing σ(gate): dgate = dy ⊙ up ⊙ σ(gate)(1 + gate(1 − σ(gate))), dup = dy ⊙ silu(gate).
+ */
+export function swiGlu(g: Graph, gate: Tensor, up: Tensor): Tensor {
+  const one = g.scalar(1, gate.dtype);
+  return g.composite([gate, up], () => op.mul(g, op.mul(g, gate, op.sigmoid(g, gate)), up), (g, [gate, up], _, [dy]) => {
+    const sigma = op.sigmoid(g, gate);
+    const siluSlope = op.mul(g, sigma, op.add(g, one, op.mul(g, gate, op.sub(g, one, sigma))));
+    return [
+      needs(gate) ? op.mul(g, op.mul(g, dy!, up), siluSlope) : undefined,
+      needs(up) ? op.mul(g, dy!, op.mul(g, gate, sigma)) : undefined,
+    ];
+  });
+}
 
 /**
  * GPT-2's GELU ("gelu_new"): ½x(1 + t), t = tanh(u), u = √(2/π)(x + 0.044715x³). One VJP for the
@@ -103,11 +117,25 @@ export function causalMaskBias(g: Graph, residual: Tensor): Tensor {
   return op.mul(g, op.sub(g, g.scalar(1, residual.dtype), allowed), g.scalar(-1e9, residual.dtype));
 }
 
-/** softmax(q kᵀ / √hd + mask) v over [H, T, hd] heads, with `maskBias` from causalMaskBias. */
+/**
+ * softmax(q kᵀ / √hd + mask) v over [H, T, hd] heads, with `maskBias` from causalMaskBias. One
+ * VJP for the whole, recomputing the [H, T, T] probabilities P from q and k instead of keeping
+ * them: dV = Pᵀ dy, dS = P ⊙ (dy Vᵀ − Σ_j (dy Vᵀ ⊙ P)) / √hd, dQ = dS K, dK = dSᵀ Q.
+ */
 export function causalAttention(g: Graph, q: Tensor, k: Tensor, v: Tensor, maskBias: Tensor): Tensor {
-  const headDim = q.shape[2] as number;
-  const scores = op.mul(g, op.matmul(g, q, op.transpose(g, k, [0, 2, 1])), g.scalar(1 / Math.sqrt(headDim), q.dtype));
-  return op.matmul(g, op.softmax(g, op.add(g, scores, maskBias)), v);
+  const scale = g.scalar(1 / Math.sqrt(q.shape[2] as number), q.dtype);
+  const swap = (t: Tensor) => op.transpose(g, t, [0, 2, 1]);
+  const probabilities = (q: Tensor, k: Tensor) => op.softmax(g, op.add(g, op.mul(g, op.matmul(g, q, swap(k)), scale), maskBias));
+  return g.composite([q, k, v], () => op.matmul(g, probabilities(q, k), v), (g, [q, k, v], _, [dy]) => {
+    const p = probabilities(q, k);
+    const dp = op.matmul(g, dy!, swap(v));
+    const dScores = op.mul(g, op.mul(g, p, op.sub(g, dp, op.reduceSum(g, op.mul(g, dp, p), [2]))), scale);
+    return [
+      needs(q) ? op.matmul(g, dScores, k) : undefined,
+      needs(k) ? op.matmul(g, swap(dScores), q) : undefined,
+      needs(v) ? op.matmul(g, swap(p), dy!) : undefined,
+    ];
+  });
 }
 
 /** cos and sin of position · θ^(−2k/hd), [T, hd/2], for the rows of `residual` (any T). */

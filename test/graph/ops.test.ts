@@ -32,6 +32,8 @@ const cases: [string, Builder, number[][], { positive?: boolean; tolerance?: num
   ['LayerNorm (composite: one VJP from x)', (g, [x, gain, bias]) => nn.layerNorm(g, x, gain, bias, 1e-5), [[3, 6], [6], [6]]],
   ['Rotary, interleaved (composite: rotate dy back)', (g, [x]) => nn.applyRotary(g, x, ...rotaryTables(g), 'interleaved'), [[2, 3, 4]]],
   ['Rotary, rotate-half (composite: rotate dy back)', (g, [x]) => nn.applyRotary(g, x, ...rotaryTables(g), 'rotate-half'), [[2, 3, 4]]],
+  ['SwiGLU (composite: one VJP from gate and up)', (g, [gate, up]) => nn.swiGlu(g, op.mul(g, gate, g.scalar(3, gate.dtype)), up), [[3, 5], [3, 5]]],
+  ['Causal attention (composite: probabilities recomputed)', (g, [q, k, v]) => nn.causalAttention(g, q, k, v, nn.causalMaskBias(g, g.constant(new Array(12).fill(0), 'float64', [4, 3]))), [[2, 4, 3], [2, 4, 3], [2, 4, 3]]],
   ['GELU tanh (composite: one VJP from x)', (g, [x]) => nn.geluTanh(g, op.mul(g, x, g.scalar(3, x.dtype))), [[4, 5]]],
   ['ReduceMean', (g, [a]) => op.reduceMean(g, a, [2]), [[2, 3, 4]]],
   ['Softmax', (g, [a]) => op.softmax(g, a), [[3, 5]]],

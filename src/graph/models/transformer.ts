@@ -73,7 +73,7 @@ function llama(g: Graph, config: ModelConfig, w: WeightSource, inputIds: Tensor)
     const ff1Input = nn.rmsNorm(g, x, w(`${p}post_attention_layernorm.weight`), normEps);
     const gate = op.linear(g, ff1Input, w(`${p}mlp.gate_proj.weight`), true);
     const up = op.linear(g, ff1Input, w(`${p}mlp.up_proj.weight`), true);
-    const ff2Input = op.mul(g, nn.silu(g, gate), up);
+    const ff2Input = nn.swiGlu(g, gate, up);
     const ff2Output = op.linear(g, ff2Input, w(`${p}mlp.down_proj.weight`), true);
     x = op.add(g, x, ff2Output);
     layers.push({ ff1Input, ff1Outputs: [gate, up], ff2Input, ff2Output });
