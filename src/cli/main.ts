@@ -10,13 +10,13 @@ import { InputError } from '../engine/lossPlan';
 import { ExecutionProviderError } from '../engine/session';
 import { defaultModelPath, openEngine } from '../engine/open';
 import type { ExecutionProviderChoice } from '../engine/api';
-import type { BackwardLensResult, LossMode } from '../result/schema';
+import type { BackwardLensResult, LossMode, ProjectionPrecision } from '../result/schema';
 import { writeFileAtomic } from '../report/atomicWrite';
 import { renderResultTables } from './table';
 
 const USAGE = `usage: backward-lens analyze --prompt TEXT [--target TEXT] [--model PATH]
        [--loss paper|continuation|text] [--top-k 5] [--normalized] [--vectors]
-       [--provider auto|cpu|cuda] [--json FILE]`;
+       [--projection float32|float16] [--provider auto|cpu|cuda] [--json FILE]`;
 
 class UsageError extends Error {}
 
@@ -33,6 +33,7 @@ function parseCommandLine(argv: string[]) {
       normalized: { type: 'boolean', default: false },
       vectors: { type: 'boolean', default: false },
       provider: { type: 'string', default: 'auto' },
+      projection: { type: 'string', default: 'float32' },
       json: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -46,7 +47,9 @@ function parseCommandLine(argv: string[]) {
   if (!Number.isInteger(topK) || topK < 1) throw new UsageError(`--top-k must be a positive integer, not "${values['top-k']}"`);
   const provider = values.provider as ExecutionProviderChoice;
   if (!['auto', 'cpu', 'cuda'].includes(provider)) throw new UsageError(`--provider must be auto, cpu or cuda, not "${values.provider}"`);
-  return { ...values, prompt: values.prompt, lossMode, topK, provider };
+  const projection = values.projection as ProjectionPrecision;
+  if (!['float32', 'float16'].includes(projection)) throw new UsageError(`--projection must be float32 or float16, not "${values.projection}"`);
+  return { ...values, prompt: values.prompt, lossMode, topK, provider, projection };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -64,6 +67,7 @@ async function main(argv: string[]): Promise<number> {
       lossMode: options.lossMode,
       topK: options.topK,
       normalized: options.normalized,
+      projection: options.projection,
       vectors: options.vectors,
     });
     console.log(renderResultTables(result));

@@ -37,7 +37,7 @@ export function renderResultTables(result: BackwardLensResult): string {
     `loss mode ${result.lossMode}: L = ${result.loss.toFixed(4)} over target tokens ${result.targetTokens.map((t) => `${t.id}:${showToken(t.text)}`).join(' ')}`,
     `tokens ${result.tokens.map((t) => `${t.id}:${showToken(t.text)}`).join(' ')}`,
     `prediction ${result.prediction.map((p) => `${showToken(p.text)} ${p.prob.toFixed(3)}`).join(', ')}`,
-    `lens ${result.lens.normalized ? 'normalized' : 'paper'} LL(v) = softmax(ln_f(v)·D), top-${result.lens.topK}; cells: top-1 \\ bottom-1, ‖v‖, rank r of the column's rank token (${tokenList([...new Set(result.rankIds)]).join(', ')})`,
+    `lens ${result.lens.normalized ? 'normalized' : 'paper'}${result.lens.projection === 'float16' ? ' (float16 projection)' : ''} LL(v) = softmax(ln_f(v)·D), top-${result.lens.topK}; cells: top-1 \\ bottom-1, ‖v‖, rank r of the column's rank token (${tokenList([...new Set(result.rankIds)]).join(', ')})`,
     `gradient rank per layer (FF1/FF2, n=${result.tokens.length}): ${result.layers.map((l) => `${l.gradRank.ff1}/${l.gradRank.ff2}`).join(' ')}`,
     `‖∇W‖_F per layer (FF1/FF2): ${result.layers.map((l) => `${l.gradNorm.ff1.toPrecision(3)}/${l.gradNorm.ff2.toPrecision(3)}`).join(' ')}`,
     `timings: compile ${result.timings.compileMs.toFixed(0)} ms, run ${result.timings.runMs.toFixed(1)} ms`,

@@ -1,4 +1,4 @@
-import type { BackwardLensResult, LossMode, ScoredToken, ExecutionProviderName } from '../result/schema';
+import type { BackwardLensResult, LossMode, ScoredToken, ExecutionProviderName, ProjectionPrecision } from '../result/schema';
 
 export type ExecutionProviderChoice = 'auto' | 'cpu' | 'cuda';
 
@@ -18,6 +18,8 @@ export interface AnalysisRequest {
   lossMode: LossMode;
   topK: number;
   normalized?: boolean;
+  /** float16 rounds the lens's vectors and unembedding to half precision: faster on GPUs, approximate; default float32. */
+  projection?: ProjectionPrecision;
   vectors?: boolean;
   /** Refuse prompts longer than this many tokens (defaults to the model's context). */
   maxTokens?: number;

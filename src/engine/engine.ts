@@ -4,7 +4,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import type { ModelDescription } from '../model/description';
-import { buildGradientGraph, buildLensGraph, IO, MAX_LENS_TOP_K } from '../graph/backwardLensGraph';
+import { buildGradientGraph, buildLensGraph, IO, LensGraphOptions, MAX_LENS_TOP_K } from '../graph/backwardLensGraph';
 import type { Graph } from '../graph/graph';
 import { toOnnxBytes } from '../graph/onnx';
 import type { BackwardLensResult, LayerResult, LensRow, ScoredToken, TokenInfo } from '../result/schema';
@@ -25,6 +25,8 @@ export interface EngineInternals {
 type Outputs = ort.InferenceSession.ReturnType;
 
 type SessionLayout = Pick<SessionRequest, 'prepackWeights' | 'memoryArena'>;
+
+type LensVariant = Pick<LensGraphOptions, 'normalized' | 'projection'>;
 
 /**
  * Rows per lens run, at most. The lens graph reduces its logits chunk by chunk of the vocabulary,
@@ -78,9 +80,9 @@ export class BackwardLensEngine implements Engine {
     return this.session('gradient', () => buildGradientGraph(this.model, this.computeDType, { factorOutputs: this.options.factorOutputs }), { prepackWeights: false, memoryArena: false });
   }
 
-  private lensSession(normalized: boolean): Promise<LiveSession> {
-    const key = normalized ? 'normalized lens' : 'paper lens';
-    return this.session(key, () => buildLensGraph(this.model, { computeDType: this.computeDType, normalized }), { prepackWeights: true, memoryArena: true });
+  private lensSession(lens: LensVariant): Promise<LiveSession> {
+    const key = `${lens.normalized ? 'normalized' : 'paper'} lens${lens.projection === 'float16' ? ' float16' : ''}`;
+    return this.session(key, () => buildLensGraph(this.model, { computeDType: this.computeDType, ...lens }), { prepackWeights: true, memoryArena: true });
   }
 
   private async open(key: string, build: () => Graph, layout: SessionLayout): Promise<LiveSession> {
@@ -113,9 +115,9 @@ export class BackwardLensEngine implements Engine {
     if (!(Number.isInteger(request.topK) && request.topK >= 1 && request.topK <= maxTopK)) {
       throw new InputError(`top-k must be a whole number from 1 to ${maxTopK}.`);
     }
-    const normalized = request.normalized ?? false;
+    const lens: LensVariant = { normalized: request.normalized ?? false, projection: request.projection ?? 'float32' };
     const waitStarted = performance.now();
-    const [gradient, lens] = await Promise.all([this.gradientSession(), this.lensSession(normalized)]);
+    const [gradient, lensLive] = await Promise.all([this.gradientSession(), this.lensSession(lens)]);
     // Wall time, not the sum of both sessions' compile times: they are built concurrently.
     const compileMs = performance.now() - waitStarted;
     const started = performance.now();
@@ -123,10 +125,10 @@ export class BackwardLensEngine implements Engine {
       IO.loss, IO.predictionIds, IO.predictionLogProbs, IO.ff1Input, IO.ff2Vjp,
       IO.gramFf1Input, IO.gramFf1Vjp, IO.gramFf2Input, IO.gramFf2Vjp,
     ]);
-    const lensOutputs = await this.runLens(lens, outputs, plan, request.topK, request.signal);
+    const lensOutputs = await this.runLens(lensLive, outputs, plan, request.topK, request.signal);
     const runMs = performance.now() - started;
     this.options.log?.(`analysed ${plan.inputIds.length} tokens in ${runMs.toFixed(1)} ms`);
-    return this.toResult(request, plan, outputs, lensOutputs, { compileMs, runMs }, normalized, lens);
+    return this.toResult(request, plan, outputs, lensOutputs, { compileMs, runMs }, lens, lensLive);
   }
 
   /**
@@ -231,7 +233,7 @@ export class BackwardLensEngine implements Engine {
     out: Outputs,
     lens: LensOutputs,
     timings: { compileMs: number; runMs: number },
-    normalized: boolean,
+    variant: LensVariant,
     live: LiveSession,
   ): BackwardLensResult {
     const { config } = this.model;
@@ -284,7 +286,7 @@ export class BackwardLensEngine implements Engine {
       executionProvider: live.executionProvider,
       ...(live.executionProviderNote ? { executionProviderNote: live.executionProviderNote } : {}),
       lossMode: request.lossMode,
-      lens: { topK: k, normalized },
+      lens: { topK: k, ...variant },
       prompt: request.prompt,
       target: request.lossMode === 'text' ? '' : request.target,
       tokens,

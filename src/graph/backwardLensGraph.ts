@@ -5,6 +5,7 @@
  * [block × vocabulary] logits never reach JavaScript and memory stays bounded by the block size.
  */
 import type { ModelDescription } from '../model/description';
+import type { ProjectionPrecision } from '../result/schema';
 import { backward } from './autodiff';
 import { DType, Graph, Tensor } from './graph';
 import { forward, outputHead, unembeddingName } from './models/transformer';
@@ -17,6 +18,8 @@ export interface LensGraphOptions {
   computeDType: ComputeDType;
   /** L2-normalise every vector before the lens (the paper's optional variant). */
   normalized: boolean;
+  /** float16: the projection GEMM reads half-precision vectors and unembedding (GPU tensor cores); the reductions stay in computeDType. */
+  projection: ProjectionPrecision;
 }
 
 /** External data locations are `weights-<i>.bin`, i indexing `description.weightFiles`. */
@@ -146,15 +149,21 @@ export function buildLensGraph(model: ModelDescription, options: LensGraphOption
   g.output(norms, IO.norms);
   // A zero vector (δ where no loss reaches) stays zero instead of dividing by zero.
   const lensInput = options.normalized ? op.div(g, vectors, op.add(g, norms, g.scalar(1e-30, vectors.dtype))) : vectors;
-  const normed = head.finalNorm(lensInput);
+  // The projection's operands, rounded to half precision when asked: the rank token's logit below
+  // is computed from the same rounded values, so it agrees with the GEMM's to rounding.
+  const toProjection = (t: Tensor) => (options.projection === 'float16' ? plain.castPlain(g, plain.castPlain(g, t, 'float16'), t.dtype) : t);
+  const normed = toProjection(head.finalNorm(lensInput));
   const rankColumn = plain.unsqueeze(g, rankIds, 1);
   // The rank token's logit as a dot product: it may differ from the GEMM's by rounding, so the
   // token itself is taken out of the count of higher logits below, whichever way it rounded.
-  const rankLogit = plain.reduceSumPlain(g, op.mul(g, normed, plain.gather(g, head.unembedding, rankIds)), [1]);
+  const rankLogit = plain.reduceSumPlain(g, op.mul(g, normed, toProjection(plain.gather(g, head.unembedding, rankIds))), [1]);
+  const projectionInput = options.projection === 'float16' ? plain.castPlain(g, normed, 'float16') : normed;
 
   const chunks = vocabChunks(vocabSize);
   const summaries = chunks.map(({ first, size }) => {
-    const logits = g.node('Gemm', [normed, unembeddingRows(g, model, options.computeDType, first, size)], [{ dtype: normed.dtype, shape: [BLOCK, size] }], { transB: 1 })[0];
+    const weights = unembeddingRows(g, model, projectionInput.dtype, first, size);
+    const product = g.node('Gemm', [projectionInput, weights], [{ dtype: projectionInput.dtype, shape: [BLOCK, size] }], { transB: 1 })[0];
+    const logits = plain.castPlain(g, product, normed.dtype);
     const best = (largest: boolean) => {
       const { values, indices } = plain.topK(g, logits, k, largest);
       return [values, plain.castPlain(g, op.add(g, indices, g.scalar(first, 'int64')), normed.dtype)];

@@ -67,7 +67,7 @@ export function renderMarkdownReport(result: BackwardLensResult): string {
   out.push(`| Weights sha256 | \`${result.model.sha256}\` |`);
   out.push(`| Execution provider | ${result.executionProvider}${result.executionProviderNote ? ` (${mdText(result.executionProviderNote)})` : ''} |`);
   out.push(`| Loss mode | ${result.lossMode} |`);
-  out.push(`| Lens | ${result.lens.normalized ? 'normalized (L2 before ln_f)' : 'paper (ln_f, then unembedding)'}, top-k ${result.lens.topK} |`);
+  out.push(`| Lens | ${result.lens.normalized ? 'normalized (L2 before ln_f)' : 'paper (ln_f, then unembedding)'}, top-k ${result.lens.topK}${result.lens.projection === 'float16' ? ', float16 projection' : ''} |`);
   out.push(`| Prompt tokens | ${result.tokens.map((t) => mdToken(t.text)).join(' ')} |`);
   out.push(`| Target | ${mdText(result.target) || '—'} → ${targetTokens.join(' ') || '—'} |`);
   out.push(`| Loss | ${formatNumber(result.loss)} |`);

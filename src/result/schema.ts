@@ -61,7 +61,14 @@ export interface LensSettings {
   topK: number;
   /** L2-normalise each vector before the lens (the paper's optional variant); default false. */
   normalized: boolean;
+  /**
+   * Precision of the vocabulary projection: float32 (exact, the default; absent in older files)
+   * or float16 (vectors and unembedding rounded to half precision for GPU tensor cores).
+   */
+  projection?: ProjectionPrecision;
 }
+
+export type ProjectionPrecision = 'float32' | 'float16';
 
 export interface BackwardLensResult {
   schema: typeof RESULT_SCHEMA;

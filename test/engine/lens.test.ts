@@ -10,7 +10,7 @@ import { LENS_VOCAB_CHUNK, MAX_LENS_TOP_K, vocabChunks } from '../../src/graph/b
 import type { ModelDescription } from '../../src/model/description';
 import type { LensRow } from '../../src/result/schema';
 import { makeTempDir, readWeightValues, removeDir } from '../support/fixtures';
-import { writeTinyGpt2 } from '../support/tinyModels';
+import { float16BitsToFloat32, float32ToFloat16Bits, writeTinyGpt2 } from '../support/tinyModels';
 
 const root = makeTempDir('lens');
 after(() => removeDir(root));
@@ -31,19 +31,21 @@ test('vocabulary chunks tile [0, V) in near-equal widths, each wide enough for t
   }
 });
 
-/** LL(v) = log_softmax(ln_f(v) · Dᵀ) in float64 over the whole vocabulary. */
-function referenceLens(model: ModelDescription, v: number[]): Float64Array {
+const toHalf = (x: number) => float16BitsToFloat32(float32ToFloat16Bits(x));
+
+/** LL(v) = log_softmax(ln_f(v) · Dᵀ) in float64 over the whole vocabulary, its GEMM operands optionally rounded first. */
+function referenceLens(model: ModelDescription, v: number[], round: (x: number) => number = (x) => x): Float64Array {
   const gain = readWeightValues(model.weights['ln_f.weight']);
   const bias = readWeightValues(model.weights['ln_f.bias']);
   const D = readWeightValues(model.weights['wte.weight']);
   const d = v.length;
   const mean = v.reduce((a, b) => a + b, 0) / d;
   const variance = v.reduce((a, b) => a + (b - mean) ** 2, 0) / d;
-  const h = v.map((x, i) => ((x - mean) / Math.sqrt(variance + model.config.normEps)) * gain[i] + bias[i]);
+  const h = v.map((x, i) => round(((x - mean) / Math.sqrt(variance + model.config.normEps)) * gain[i] + bias[i]));
   const logits = new Float64Array(model.config.vocabSize);
   for (let t = 0; t < logits.length; t++) {
     let dot = 0;
-    for (let i = 0; i < d; i++) dot += h[i] * D[t * d + i];
+    for (let i = 0; i < d; i++) dot += h[i] * round(D[t * d + i]);
     logits[t] = dot;
   }
   let max = -Infinity;
@@ -54,10 +56,9 @@ function referenceLens(model: ModelDescription, v: number[]): Float64Array {
   return logits.map((x) => x - logTotal);
 }
 
-function checkCell(reference: Float64Array, row: LensRow, i: number, rankId: number, where: string): void {
+function checkCell(reference: Float64Array, row: LensRow, i: number, rankId: number, where: string, tolerance = 1e-4): void {
   const sorted = Float64Array.from(reference).sort();
   const k = row.top[i].length;
-  const tolerance = 1e-4;
   row.top[i].forEach((token, j) => {
     assert.ok(Math.abs(Math.log(token.prob) - reference[token.id]) < tolerance, `${where}: top ${j} log-prob`);
     assert.ok(Math.abs(reference[token.id] - sorted[sorted.length - 1 - j]) < tolerance, `${where}: top ${j} is the ${j + 1}-th most probable`);
@@ -73,8 +74,8 @@ function checkCell(reference: Float64Array, row: LensRow, i: number, rankId: num
   let maybeHigher = 0;
   reference.forEach((x, id) => {
     if (id === rankId) return;
-    if (x > target + 1e-5) surelyHigher++;
-    if (x > target - 1e-5) maybeHigher++;
+    if (x > target + tolerance / 10) surelyHigher++;
+    if (x > target - tolerance / 10) maybeHigher++;
   });
   const rank = row.targetRank[i];
   assert.ok(rank >= surelyHigher && rank <= maybeHigher, `${where}: rank ${rank} outside [${surelyHigher}, ${maybeHigher}]`);
@@ -103,6 +104,30 @@ test('GPT-2 vocabulary (13 chunks): every cell equals the float64 lens over the 
       // Paper loss: the zero δ of the last layer's other positions are projected once and shared.
       if (lossMode === 'paper') assert.equal(zeroCells, result.tokens.length - 1);
     }
+  } finally {
+    await engine.dispose();
+  }
+});
+
+test('float16 projection: every cell equals the float64 lens of half-precision vectors and unembedding', async () => {
+  const folder = path.join(root, 'gpt2-half');
+  writeTinyGpt2(folder, { realTokenizer: true });
+  const engine = await openEngine(folder, { executionProvider: 'cpu', cacheDir: path.join(root, 'cache') });
+  try {
+    const result = await engine.analyze({ prompt: 'The cat sat on the mat', target: ' Paris', lossMode: 'paper', topK: 5, vectors: true, projection: 'float16' });
+    assert.equal(result.lens.projection, 'float16');
+    let differsFromExact = false;
+    for (const layer of result.layers) {
+      for (const kind of ['ff1', 'ff2'] as const) {
+        layer[kind].vectors!.forEach((v, i) => {
+          const where = `${kind} layer ${layer.layer} position ${i}`;
+          checkCell(referenceLens(engine.model, v, toHalf), layer[kind], i, result.rankIds[i], where);
+          const exact = referenceLens(engine.model, v);
+          differsFromExact ||= layer[kind].top[i].some((t) => Math.abs(Math.log(t.prob) - exact[t.id]) > 1e-5);
+        });
+      }
+    }
+    assert.ok(differsFromExact, 'half-precision rounding shows in the log-probabilities (the float16 graph really ran)');
   } finally {
     await engine.dispose();
   }

@@ -13,6 +13,7 @@ test('settings fall back to documented defaults and clamp numbers', () => {
     lossMode: 'text',
     maxTokens: 12.6,
     resultsFolder: '',
+    projection: 'float8',
   };
   assert.deepEqual(parseSettings((k) => values[k]), {
     modelPath: '/m/llama',
@@ -21,7 +22,9 @@ test('settings fall back to documented defaults and clamp numbers', () => {
     lossMode: 'text',
     maxTokens: 13,
     resultsFolder: 'backward-lens',
+    projection: 'float32',
   });
+  assert.equal(parseSettings((k) => (k === 'projection' ? 'float16' : undefined)).projection, 'float16');
 });
 
 test('analyze arguments: only a plain {target} skips the input box', () => {
