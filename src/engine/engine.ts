@@ -116,6 +116,7 @@ export class BackwardLensEngine implements Engine {
       throw new InputError(`top-k must be a whole number from 1 to ${maxTopK}.`);
     }
     const lens: LensVariant = { normalized: request.normalized ?? false, projection: request.projection ?? 'float32' };
+    if (!['float32', 'float16'].includes(lens.projection)) throw new InputError(`projection must be float32 or float16, not "${lens.projection}".`);
     const waitStarted = performance.now();
     const [gradient, lensLive] = await Promise.all([this.gradientSession(), this.lensSession(lens)]);
     // Wall time, not the sum of both sessions' compile times: they are built concurrently.

@@ -133,12 +133,13 @@ test('float16 projection: every cell equals the float64 lens of half-precision v
   }
 });
 
-test('top-k above the lens maximum is refused with the allowed range', async () => {
+test('top-k above the lens maximum and an unknown projection are refused with what is allowed', async () => {
   const folder = path.join(root, 'gpt2-topk');
   writeTinyGpt2(folder, { realTokenizer: true });
   const engine = await openEngine(folder, { executionProvider: 'cpu', cacheDir: path.join(root, 'cache') });
   try {
     await assert.rejects(engine.analyze({ prompt: 'The cat', target: ' sat', lossMode: 'paper', topK: MAX_LENS_TOP_K + 1 }), new RegExp(`from 1 to ${MAX_LENS_TOP_K}`));
+    await assert.rejects(engine.analyze({ prompt: 'The cat', target: ' sat', lossMode: 'paper', topK: 5, projection: 'bfloat16' as never }), /projection must be float32 or float16/);
   } finally {
     await engine.dispose();
   }
