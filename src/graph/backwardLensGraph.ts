@@ -159,47 +159,80 @@ export function buildLensGraph(model: ModelDescription, options: LensGraphOption
   const rankLogit = plain.reduceSumPlain(g, op.mul(g, normed, toProjection(plain.gather(g, head.unembedding, rankIds))), [1]);
   const projectionInput = options.projection === 'float16' ? plain.castPlain(g, normed, 'float16') : normed;
 
-  const chunks = vocabChunks(vocabSize);
-  const summaries = chunks.map(({ first, size }) => {
-    const weights = unembeddingRows(g, model, projectionInput.dtype, first, size);
-    const product = g.node('Gemm', [projectionInput, weights], [{ dtype: projectionInput.dtype, shape: [BLOCK, size] }], { transB: 1 })[0];
-    const logits = plain.castPlain(g, product, normed.dtype);
-    const best = (largest: boolean) => {
-      const { values, indices } = plain.topK(g, logits, k, largest);
-      return [values, plain.castPlain(g, op.add(g, indices, g.scalar(first, 'int64')), normed.dtype)];
-    };
-    // log Σ exp over the chunk = max logit − max log-softmax: onnxruntime's LogSoftmax is
-    // vectorised, its ReduceLogSumExp is not (10× slower here).
-    const logSumExp = op.sub(g, plain.reduceMax(g, logits), plain.reduceMax(g, op.logSoftmax(g, logits)));
-    const higher = plain.reduceSumPlain(g, plain.castPlain(g, plain.greater(g, logits, rankLogit, [BLOCK, size]), normed.dtype), [1]);
-    const localRankIndex = plain.maximum(g, plain.minimum(g, op.sub(g, rankColumn, g.scalar(first, 'int64')), g.scalar(size - 1, 'int64'), [BLOCK, 1]), g.scalar(0, 'int64'), [BLOCK, 1]);
-    // One tensor per chunk, [rows, 4k + 3]: its one consumer makes onnxruntime run the chunk's
-    // nodes back to back while its logits are in the cache, and free them before the next chunk.
-    return plain.concatPlain(g, [...best(true), ...best(false), logSumExp, higher, plain.gatherElements(g, logits, localRankIndex, 1)], 1, 'summary');
-  });
+  const summaries = vocabChunks(vocabSize).map((chunk) =>
+    chunkSummary(g, { projectionInput, logitDType: normed.dtype, weights: unembeddingRows(g, model, projectionInput.dtype, chunk.first, chunk.size), chunk, k, rankColumn, rankLogit }),
+  );
+  const merged = mergeChunkSummaries(g, summaries, k);
+  g.output(op.sub(g, merged.top.values, merged.logSumExp), IO.topLogProbs);
+  g.output(merged.top.ids, IO.topIds);
+  g.output(op.sub(g, merged.bottom.values, merged.logSumExp), IO.bottomLogProbs);
+  g.output(merged.bottom.ids, IO.bottomIds);
+
+  // The count of logits above the rank token's dot-product logit, less the token itself when its
+  // GEMM logit rounded above it.
+  const chunkOfRankId = op.div(g, rankColumn, g.scalar(vocabChunks(vocabSize)[0].size, 'int64'));
+  const rankLogitFromGemm = plain.gatherElements(g, merged.rankLogitsFromGemm, chunkOfRankId, 1);
+  const rankTokenCounted = plain.castPlain(g, plain.greater(g, rankLogitFromGemm, rankLogit, [BLOCK, 1]), normed.dtype);
+  g.output(plain.castPlain(g, op.sub(g, merged.higher, rankTokenCounted), 'float32'), IO.targetRanks);
+  return g;
+}
+
+interface ChunkInputs {
+  /** ln_f(v) for the block's rows, in the projection's precision. */
+  projectionInput: Tensor;
+  logitDType: DType;
+  /** The unembedding's rows for this chunk of the vocabulary. */
+  weights: Tensor;
+  chunk: { first: number; size: number };
+  k: Tensor;
+  /** Each row's rank token id, [rows, 1], and that token's logit computed apart, [rows, 1]. */
+  rankColumn: Tensor;
+  rankLogit: Tensor;
+}
+
+/**
+ * One vocabulary chunk's logits reduced to one tensor, [rows, 4k + 3]: top-k logits and their ids,
+ * bottom-k logits and ids, log Σ exp, the count of logits above the rank logit, and the rank
+ * token's own GEMM logit (meaningful only in the chunk that holds it). Ids travel as floats (exact
+ * below 2^24). The single consumer makes onnxruntime run the chunk's nodes back to back, while the
+ * logits are in the cache, and free them before the next chunk.
+ */
+function chunkSummary(g: Graph, c: ChunkInputs): Tensor {
+  const { first, size } = c.chunk;
+  const product = g.node('Gemm', [c.projectionInput, c.weights], [{ dtype: c.projectionInput.dtype, shape: [BLOCK, size] }], { transB: 1 })[0];
+  const logits = plain.castPlain(g, product, c.logitDType);
+  const best = (largest: boolean) => {
+    const { values, indices } = plain.topK(g, logits, c.k, largest);
+    return [values, plain.castPlain(g, op.add(g, indices, g.scalar(first, 'int64')), c.logitDType)];
+  };
+  // log Σ exp = max logit − max log-softmax: onnxruntime's LogSoftmax is vectorised, its
+  // ReduceLogSumExp is not (10× slower here).
+  const logSumExp = op.sub(g, plain.reduceMax(g, logits), plain.reduceMax(g, op.logSoftmax(g, logits)));
+  const higher = plain.reduceSumPlain(g, plain.castPlain(g, plain.greater(g, logits, c.rankLogit, [BLOCK, size]), c.logitDType), [1]);
+  const localIndex = op.sub(g, c.rankColumn, g.scalar(first, 'int64'));
+  const clampedIndex = plain.maximum(g, plain.minimum(g, localIndex, g.scalar(size - 1, 'int64'), [BLOCK, 1]), g.scalar(0, 'int64'), [BLOCK, 1]);
+  return plain.concatPlain(g, [...best(true), ...best(false), logSumExp, higher, plain.gatherElements(g, logits, clampedIndex, 1)], 1, 'summary');
+}
+
+/** The chunks' summaries merged exactly: top-k of the top-k, log Σ exp of the log Σ exp, sums of the counts. */
+function mergeChunkSummaries(g: Graph, summaries: Tensor[], k: Tensor) {
   // [rows, chunks, 4k + 3] → one field across the chunks, [rows, chunks · width].
   const stacked = plain.concatPlain(g, summaries.map((s) => plain.unsqueeze(g, s, 1)), 1);
-  const field = (start: Tensor, end: Tensor) => plain.flattenFrom(g, plain.sliceAxis(g, stacked, start, end, 2), 1);
   const at = (kTimes: number, plus: number) => op.add(g, op.mul(g, k, g.int64s([kTimes])), g.int64s([plus]));
-
-  const logSumExp = plain.reduceLogSumExp(g, field(at(4, 0), at(4, 1)));
-  const readOut = (offset: number, largest: boolean, idsName: string, logProbsName: string) => {
-    const candidates = field(at(offset, 0), at(offset + 1, 0));
-    const { values, indices } = plain.topK(g, candidates, k, largest);
-    g.output(op.sub(g, values, logSumExp), logProbsName);
+  const field = (start: Tensor, end: Tensor) => plain.flattenFrom(g, plain.sliceAxis(g, stacked, start, end, 2), 1);
+  const best = (offset: number, largest: boolean) => {
+    const { values, indices } = plain.topK(g, field(at(offset, 0), at(offset + 1, 0)), k, largest);
     const ids = plain.gatherElements(g, field(at(offset + 1, 0), at(offset + 2, 0)), indices, 1);
-    g.output(plain.castPlain(g, ids, 'int64'), idsName);
+    return { values, ids: plain.castPlain(g, ids, 'int64') };
   };
-  readOut(0, true, IO.topIds, IO.topLogProbs);
-  readOut(2, false, IO.bottomIds, IO.bottomLogProbs);
-
-  const chunkOfRankId = op.div(g, rankColumn, g.scalar(chunks[0].size, 'int64'));
-  const rankLogitFromGemm = plain.gatherElements(g, field(at(4, 2), at(4, 3)), chunkOfRankId, 1);
-  const rankTokenCounted = plain.castPlain(g, plain.greater(g, rankLogitFromGemm, rankLogit, [BLOCK, 1]), normed.dtype);
-  // Counted in floats (exact below 2^24) rather than int64: half the memory traffic.
-  const higher = plain.reduceSumPlain(g, field(at(4, 1), at(4, 2)), [1]);
-  g.output(plain.castPlain(g, op.sub(g, higher, rankTokenCounted), 'float32'), IO.targetRanks);
-  return g;
+  return {
+    top: best(0, true),
+    bottom: best(2, false),
+    logSumExp: plain.reduceLogSumExp(g, field(at(4, 0), at(4, 1))),
+    higher: plain.reduceSumPlain(g, field(at(4, 1), at(4, 2)), [1]),
+    /** [rows, chunks]: each chunk's GEMM logit at the rank token's clamped index. */
+    rankLogitsFromGemm: field(at(4, 2), at(4, 3)),
+  };
 }
 
 function weightSource(g: Graph, model: ModelDescription, dtype: DType): (name: string) => Tensor {
