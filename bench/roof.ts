@@ -83,46 +83,31 @@ export interface RoofTiming {
   cpuPerWall: number;
 }
 
-/** The deterministic weights every roof variant multiplies by. */
-function roofWeights(d: number, vocab: number): Float32Array {
-  const weight = new Float32Array(d * vocab);
-  let state = 12345;
-  for (let i = 0; i < weight.length; i++) {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    weight[i] = (state / 4294967296 - 0.5) * 0.04;
-  }
-  return weight;
-}
-
-/** The rows the roof projects: fixed values, [rows, d]. */
-export function roofFeeds(rows: number, d: number): Record<string, ort.Tensor> {
-  const x = new Float32Array(rows * d);
-  for (let i = 0; i < x.length; i++) x[i] = Math.sin(i * 0.37);
-  return { x: new ort.Tensor('float32', x, [rows, d]) };
-}
-
-/** A live session of one roof variant. */
-export function openRoof(variant: RoofVariant, d: number, vocab: number, sessionOptions: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(roofGraph(variant, d, vocab, roofWeights(d, vocab)), sessionOptions);
-}
-
 /** Times each variant for each T (rows = 24·T), one warm-up run then `runs` timed runs. */
 export async function measureRoof(
   Ts: number[],
   options: { d: number; vocab: number; cellsPerToken: number; runs: number; variants: RoofVariant[]; sessionOptions: ort.InferenceSession.SessionOptions; log: (line: string) => void },
 ): Promise<RoofTiming[]> {
   const { d, vocab, runs } = options;
+  const weight = new Float32Array(d * vocab);
+  let state = 12345;
+  for (let i = 0; i < weight.length; i++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    weight[i] = (state / 4294967296 - 0.5) * 0.04;
+  }
   // All variants stay open and take turns run by run, so drifting load on a shared machine hits them alike.
   const sessions = new Map<RoofVariant, { session: ort.InferenceSession; sessionMs: number }>();
   for (const variant of options.variants) {
     const started = performance.now();
-    const session = await openRoof(variant, d, vocab, options.sessionOptions);
+    const session = await ort.InferenceSession.create(roofGraph(variant, d, vocab, weight), options.sessionOptions);
     sessions.set(variant, { session, sessionMs: performance.now() - started });
   }
   const results: RoofTiming[] = [];
   for (const T of Ts) {
     const rows = options.cellsPerToken * T;
-    const feeds = roofFeeds(rows, d);
+    const x = new Float32Array(rows * d);
+    for (let i = 0; i < x.length; i++) x[i] = Math.sin(i * 0.37);
+    const feeds = { x: new ort.Tensor('float32', x, [rows, d]) };
     const times = new Map<RoofVariant, number[]>(options.variants.map((v) => [v, []]));
     const cpu = new Map<RoofVariant, number[]>(options.variants.map((v) => [v, []]));
     for (let r = 0; r <= runs; r++) {

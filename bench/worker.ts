@@ -8,15 +8,14 @@ import { openEngine } from '../src/engine/open';
 import { hookSessionCreate, reusableOptions } from './ortHook';
 import { profileEngine, ProfileSummary } from './profile';
 import { promptOfLength } from './prompts';
-import { fallbackSessionOptions, measureRoof, openRoof, roofFeeds, ROOF_VARIANTS, RoofTiming, RoofVariant } from './roof';
+import { fallbackSessionOptions, measureRoof, RoofTiming, RoofVariant } from './roof';
 import type * as ort from 'onnxruntime-node';
 import { median, peakRssBytes } from './stats';
 
 export type WorkerSpec =
   | { kind: 'engine'; label: string; modelPath: string; T: number; target: string; warmRuns: number; warmBudgetMs: number; cacheDir: string; cached: boolean }
   | { kind: 'roof'; Ts: number[]; d: number; vocab: number; cellsPerToken: number; runs: number; variants: RoofVariant[]; optionsFromModel: string; cacheDir: string }
-  | { kind: 'profile'; modelPath: string; T: number; target: string; runs: number; workDir: string }
-  | { kind: 'paired'; modelPath: string; T: number; target: string; runs: number; cellsPerToken: number; cacheDir: string };
+  | { kind: 'profile'; modelPath: string; T: number; target: string; runs: number; workDir: string };
 
 export interface EngineMeasurement {
   kind: 'engine';
@@ -65,22 +64,7 @@ export interface ProfileMeasurement {
   peakRssBytes: number;
 }
 
-/**
- * Engine analyses and roof GEMMs taking turns in one process, so both see the same load: the
- * ratio of each adjacent pair is far steadier on a shared machine than a ratio of medians taken
- * minutes apart in different processes.
- */
-export interface PairedMeasurement {
-  kind: 'paired';
-  T: number;
-  analyzeMs: number[];
-  roofMs: number[];
-  /** Median over the pairs of analyze wall time / roof time. */
-  medianRatio: number;
-  roofVariant: RoofVariant;
-}
-
-export type WorkerResult = EngineMeasurement | RoofMeasurement | ProfileMeasurement | PairedMeasurement;
+export type WorkerResult = EngineMeasurement | RoofMeasurement | ProfileMeasurement;
 
 const log = (line: string) => process.stderr.write(`    ${line}\n`);
 
@@ -160,51 +144,15 @@ async function measureEngine(spec: Extract<WorkerSpec, { kind: 'engine' }>): Pro
   }
 }
 
-async function measurePaired(spec: Extract<WorkerSpec, { kind: 'paired' }>): Promise<PairedMeasurement> {
-  let lensOptions: ort.InferenceSession.SessionOptions | undefined;
-  const unhook = hookSessionCreate({}, (created) => {
-    if (isLensSession(created.options)) lensOptions = reusableOptions(created.options);
-  });
-  const engine = await openEngine(spec.modelPath, { executionProvider: 'cpu', cacheDir: spec.cacheDir });
-  try {
-    const request = { prompt: promptOfLength(engine.model.tokenizer, spec.T), target: spec.target, lossMode: 'paper' as const, topK: 5 };
-    await engine.analyze(request);
-    if (!lensOptions) throw new Error('the engine opened no lens session');
-    const { hiddenSize, vocabSize } = engine.model.config;
-    const roofVariant = ROOF_VARIANTS[0];
-    const roof = await openRoof(roofVariant, hiddenSize, vocabSize, lensOptions);
-    const feeds = roofFeeds(spec.cellsPerToken * spec.T, hiddenSize);
-    await roof.run(feeds);
-    const analyzeMs: number[] = [];
-    const roofMs: number[] = [];
-    for (let r = 0; r < spec.runs; r++) {
-      const t0 = performance.now();
-      await engine.analyze(request);
-      const t1 = performance.now();
-      await roof.run(feeds);
-      analyzeMs.push(t1 - t0);
-      roofMs.push(performance.now() - t1);
-    }
-    await roof.release();
-    const medianRatio = median(analyzeMs.map((ms, i) => ms / roofMs[i]));
-    log(`paired T=${spec.T}: analyze ${median(analyzeMs).toFixed(0)} ms, roof ${median(roofMs).toFixed(0)} ms, median pair ratio ${medianRatio.toFixed(2)}×`);
-    return { kind: 'paired', T: spec.T, analyzeMs, roofMs, medianRatio, roofVariant };
-  } finally {
-    unhook();
-    await engine.dispose();
-  }
-}
-
-const isLensSession = (o: ort.InferenceSession.SessionOptions) => (o.extra as { session?: Record<string, string> } | undefined)?.session?.disable_prepacking === '0';
-
 /**
  * The options the engine passes to onnxruntime on the CPU for its lens session (the one that runs
  * the projection), read by opening a (small) model through it.
  */
 async function engineSessionOptions(modelPath: string, cacheDir: string): Promise<ort.InferenceSession.SessionOptions | undefined> {
   let options: ort.InferenceSession.SessionOptions | undefined;
+  const isLens = (o: ort.InferenceSession.SessionOptions) => (o.extra as { session?: Record<string, string> } | undefined)?.session?.disable_prepacking === '0';
   const unhook = hookSessionCreate({}, (created) => {
-    if (isLensSession(created.options)) options = reusableOptions(created.options);
+    if (isLens(created.options)) options = reusableOptions(created.options);
   });
   try {
     const engine = await openEngine(modelPath, { executionProvider: 'cpu', cacheDir });
@@ -234,8 +182,6 @@ async function main(): Promise<void> {
     log(`roof session options (${sessionOptionsSource}): ${JSON.stringify(sessionOptions)}`);
     const timings = await measureRoof(spec.Ts, { ...spec, sessionOptions, log });
     result = { kind: 'roof', timings, sessionOptions: sessionOptions as Record<string, unknown>, sessionOptionsSource, peakRssBytes: peakRssBytes() };
-  } else if (spec.kind === 'paired') {
-    result = await measurePaired(spec);
   } else {
     const summary = await profileEngine(spec.modelPath, spec.T, spec.target, spec.runs, spec.workDir, log);
     result = { kind: 'profile', summary, peakRssBytes: peakRssBytes() };
