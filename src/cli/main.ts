@@ -10,7 +10,7 @@ import { InputError } from '../engine/lossPlan';
 import { ExecutionProviderError } from '../engine/session';
 import { defaultModelPath, openEngine } from '../engine/open';
 import type { ExecutionProviderChoice } from '../engine/api';
-import type { BackwardLensResult, LossMode, ProjectionPrecision } from '../result/schema';
+import { PROJECTION_PRECISIONS, type BackwardLensResult, type LossMode, type ProjectionPrecision } from '../result/schema';
 import { writeFileAtomic } from '../report/atomicWrite';
 import { renderResultTables } from './table';
 
@@ -48,7 +48,7 @@ function parseCommandLine(argv: string[]) {
   const provider = values.provider as ExecutionProviderChoice;
   if (!['auto', 'cpu', 'cuda'].includes(provider)) throw new UsageError(`--provider must be auto, cpu or cuda, not "${values.provider}"`);
   const projection = values.projection as ProjectionPrecision;
-  if (!['float32', 'float16'].includes(projection)) throw new UsageError(`--projection must be float32 or float16, not "${values.projection}"`);
+  if (!PROJECTION_PRECISIONS.includes(projection)) throw new UsageError(`--projection must be ${PROJECTION_PRECISIONS.join(' or ')}, not "${values.projection}"`);
   return { ...values, prompt: values.prompt, lossMode, topK, provider, projection };
 }
 

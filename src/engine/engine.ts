@@ -8,7 +8,7 @@ import { buildGradientGraph, buildLensGraph, IO, LensGraphOptions, MAX_LENS_TOP_
 import type { Graph } from '../graph/graph';
 import { toOnnxBytes } from '../graph/onnx';
 import type { BackwardLensResult, LayerResult, LensRow, ScoredToken, TokenInfo } from '../result/schema';
-import { RESULT_SCHEMA } from '../result/schema';
+import { PROJECTION_PRECISIONS, RESULT_SCHEMA } from '../result/schema';
 import type { AnalysisRequest, Engine, EngineOptions } from './api';
 import { frobeniusNorm, gradientRank } from './gradientRank';
 import { InputError, LossPlan, planLoss, planPrediction } from './lossPlan';
@@ -116,7 +116,7 @@ export class BackwardLensEngine implements Engine {
       throw new InputError(`top-k must be a whole number from 1 to ${maxTopK}.`);
     }
     const lens: LensVariant = { normalized: request.normalized ?? false, projection: request.projection ?? 'float32' };
-    if (!['float32', 'float16'].includes(lens.projection)) throw new InputError(`projection must be float32 or float16, not "${lens.projection}".`);
+    if (!PROJECTION_PRECISIONS.includes(lens.projection)) throw new InputError(`projection must be ${PROJECTION_PRECISIONS.join(' or ')}, not "${lens.projection}".`);
     const waitStarted = performance.now();
     const [gradient, lensLive] = await Promise.all([this.gradientSession(), this.lensSession(lens)]);
     // Wall time, not the sum of both sessions' compile times: they are built concurrently.

@@ -2,7 +2,7 @@
  * The `backwardLens.*` settings, read through a getter so the parsing (defaults, clamping,
  * unknown enum values from hand-edited settings.json) is testable without VS Code.
  */
-import type { LossMode, ProjectionPrecision } from '../result/schema';
+import { PROJECTION_PRECISIONS, type LossMode, type ProjectionPrecision } from '../result/schema';
 import type { ExecutionProviderChoice } from '../engine/api';
 
 export interface Settings {
@@ -28,7 +28,6 @@ export const DEFAULT_SETTINGS: Settings = {
 
 const PROVIDERS: readonly ExecutionProviderChoice[] = ['auto', 'cpu', 'cuda'];
 const LOSS_MODES: readonly LossMode[] = ['paper', 'continuation', 'text'];
-const PROJECTIONS: readonly ProjectionPrecision[] = ['float32', 'float16'];
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
   return typeof value === 'string' && (allowed as readonly string[]).includes(value) ? (value as T) : fallback;
@@ -51,7 +50,7 @@ export function parseSettings(get: (key: keyof Settings) => unknown): Settings {
     lossMode: oneOf(get('lossMode'), LOSS_MODES, DEFAULT_SETTINGS.lossMode),
     maxTokens: intIn(get('maxTokens'), 1, 1 << 16, DEFAULT_SETTINGS.maxTokens),
     resultsFolder: str('resultsFolder', DEFAULT_SETTINGS.resultsFolder) || DEFAULT_SETTINGS.resultsFolder,
-    projection: oneOf(get('projection'), PROJECTIONS, DEFAULT_SETTINGS.projection),
+    projection: oneOf(get('projection'), PROJECTION_PRECISIONS, DEFAULT_SETTINGS.projection),
   };
 }
 

@@ -68,7 +68,8 @@ export interface LensSettings {
   projection?: ProjectionPrecision;
 }
 
-export type ProjectionPrecision = 'float32' | 'float16';
+export const PROJECTION_PRECISIONS = ['float32', 'float16'] as const;
+export type ProjectionPrecision = (typeof PROJECTION_PRECISIONS)[number];
 
 export interface BackwardLensResult {
   schema: typeof RESULT_SCHEMA;
