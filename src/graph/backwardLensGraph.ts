@@ -159,7 +159,8 @@ export function buildLensGraph(model: ModelDescription, options: LensGraphOption
   const rankLogit = plain.reduceSumPlain(g, op.mul(g, normed, toProjection(plain.gather(g, head.unembedding, rankIds))), [1]);
   const projectionInput = options.projection === 'float16' ? plain.castPlain(g, normed, 'float16') : normed;
 
-  const summaries = vocabChunks(vocabSize).map((chunk) =>
+  const chunks = vocabChunks(vocabSize);
+  const summaries = chunks.map((chunk) =>
     chunkSummary(g, { projectionInput, logitDType: normed.dtype, weights: unembeddingRows(g, model, projectionInput.dtype, chunk.first, chunk.size), chunk, k, rankColumn, rankLogit }),
   );
   const merged = mergeChunkSummaries(g, summaries, k);
@@ -170,7 +171,7 @@ export function buildLensGraph(model: ModelDescription, options: LensGraphOption
 
   // The count of logits above the rank token's dot-product logit, less the token itself when its
   // GEMM logit rounded above it.
-  const chunkOfRankId = op.div(g, rankColumn, g.scalar(vocabChunks(vocabSize)[0].size, 'int64'));
+  const chunkOfRankId = op.div(g, rankColumn, g.scalar(chunks[0].size, 'int64'));
   const rankLogitFromGemm = plain.gatherElements(g, merged.rankLogitsFromGemm, chunkOfRankId, 1);
   const rankTokenCounted = plain.castPlain(g, plain.greater(g, rankLogitFromGemm, rankLogit, [BLOCK, 1]), normed.dtype);
   g.output(plain.castPlain(g, op.sub(g, merged.higher, rankTokenCounted), 'float32'), IO.targetRanks);

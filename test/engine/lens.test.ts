@@ -5,6 +5,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
+import type { BackwardLensEngine } from '../../src/engine/engine';
 import { openEngine } from '../../src/engine/open';
 import { LENS_VOCAB_CHUNK, MAX_LENS_TOP_K, vocabChunks } from '../../src/graph/backwardLensGraph';
 import type { ModelDescription } from '../../src/model/description';
@@ -13,7 +14,22 @@ import { makeTempDir, readWeightValues, removeDir } from '../support/fixtures';
 import { float16BitsToFloat32, float32ToFloat16Bits, writeTinyGpt2 } from '../support/tinyModels';
 
 const root = makeTempDir('lens');
-after(() => removeDir(root));
+
+/** One tiny GPT-2 with the real 50,257-token vocabulary, shared by the engine tests below. */
+let shared: Promise<BackwardLensEngine> | undefined;
+function gpt2Engine(): Promise<BackwardLensEngine> {
+  if (!shared) {
+    const folder = path.join(root, 'gpt2');
+    writeTinyGpt2(folder, { realTokenizer: true });
+    shared = openEngine(folder, { executionProvider: 'cpu', cacheDir: path.join(root, 'cache') });
+  }
+  return shared;
+}
+
+after(async () => {
+  await (await shared)?.dispose();
+  removeDir(root);
+});
 
 test('vocabulary chunks tile [0, V) in near-equal widths, each wide enough for the largest top-k', () => {
   for (const V of [7, 512, 1024, 1025, 32000, 50257, 128256, 151936]) {
@@ -82,65 +98,47 @@ function checkCell(reference: Float64Array, row: LensRow, i: number, rankId: num
 }
 
 test('GPT-2 vocabulary (13 chunks): every cell equals the float64 lens over the whole vocabulary', async () => {
-  const folder = path.join(root, 'gpt2');
-  writeTinyGpt2(folder, { realTokenizer: true });
-  const engine = await openEngine(folder, { executionProvider: 'cpu', cacheDir: path.join(root, 'cache') });
-  try {
-    assert.ok(vocabChunks(engine.model.config.vocabSize).length > 1, 'the vocabulary spans several chunks');
-    for (const lossMode of ['paper', 'text'] as const) {
-      const result = await engine.analyze({ prompt: 'The cat sat on the mat', target: ' Paris', lossMode, topK: 7, vectors: true });
-      let zeroCells = 0;
-      for (const layer of result.layers) {
-        for (const kind of ['ff1', 'ff2'] as const) {
-          const row = layer[kind];
-          row.vectors!.forEach((v, i) => {
-            if (v.every((x) => x === 0)) zeroCells++;
-            const norm = Math.hypot(...v);
-            assert.ok(Math.abs(row.norms[i] - norm) <= 1e-5 * Math.max(1, norm), `${lossMode} ${kind} layer ${layer.layer} position ${i}: norm`);
-            checkCell(referenceLens(engine.model, v), row, i, result.rankIds[i], `${lossMode} ${kind} layer ${layer.layer} position ${i}`);
-          });
-        }
+  const engine = await gpt2Engine();
+  assert.ok(vocabChunks(engine.model.config.vocabSize).length > 1, 'the vocabulary spans several chunks');
+  for (const lossMode of ['paper', 'text'] as const) {
+    const result = await engine.analyze({ prompt: 'The cat sat on the mat', target: ' Paris', lossMode, topK: 7, vectors: true });
+    let zeroCells = 0;
+    for (const layer of result.layers) {
+      for (const kind of ['ff1', 'ff2'] as const) {
+        const row = layer[kind];
+        row.vectors!.forEach((v, i) => {
+          if (v.every((x) => x === 0)) zeroCells++;
+          const norm = Math.hypot(...v);
+          assert.ok(Math.abs(row.norms[i] - norm) <= 1e-5 * Math.max(1, norm), `${lossMode} ${kind} layer ${layer.layer} position ${i}: norm`);
+          checkCell(referenceLens(engine.model, v), row, i, result.rankIds[i], `${lossMode} ${kind} layer ${layer.layer} position ${i}`);
+        });
       }
-      // Paper loss: the zero δ of the last layer's other positions are projected once and shared.
-      if (lossMode === 'paper') assert.equal(zeroCells, result.tokens.length - 1);
     }
-  } finally {
-    await engine.dispose();
+    // Paper loss: the zero δ of the last layer's other positions are projected once and shared.
+    if (lossMode === 'paper') assert.equal(zeroCells, result.tokens.length - 1);
   }
 });
 
 test('float16 projection: every cell equals the float64 lens of half-precision vectors and unembedding', async () => {
-  const folder = path.join(root, 'gpt2-half');
-  writeTinyGpt2(folder, { realTokenizer: true });
-  const engine = await openEngine(folder, { executionProvider: 'cpu', cacheDir: path.join(root, 'cache') });
-  try {
-    const result = await engine.analyze({ prompt: 'The cat sat on the mat', target: ' Paris', lossMode: 'paper', topK: 5, vectors: true, projection: 'float16' });
-    assert.equal(result.lens.projection, 'float16');
-    let differsFromExact = false;
-    for (const layer of result.layers) {
-      for (const kind of ['ff1', 'ff2'] as const) {
-        layer[kind].vectors!.forEach((v, i) => {
-          const where = `${kind} layer ${layer.layer} position ${i}`;
-          checkCell(referenceLens(engine.model, v, toHalf), layer[kind], i, result.rankIds[i], where);
-          const exact = referenceLens(engine.model, v);
-          differsFromExact ||= layer[kind].top[i].some((t) => Math.abs(Math.log(t.prob) - exact[t.id]) > 1e-5);
-        });
-      }
+  const engine = await gpt2Engine();
+  const result = await engine.analyze({ prompt: 'The cat sat on the mat', target: ' Paris', lossMode: 'paper', topK: 5, vectors: true, projection: 'float16' });
+  assert.equal(result.lens.projection, 'float16');
+  let differsFromExact = false;
+  for (const layer of result.layers) {
+    for (const kind of ['ff1', 'ff2'] as const) {
+      layer[kind].vectors!.forEach((v, i) => {
+        const where = `${kind} layer ${layer.layer} position ${i}`;
+        checkCell(referenceLens(engine.model, v, toHalf), layer[kind], i, result.rankIds[i], where);
+        const exact = referenceLens(engine.model, v);
+        differsFromExact ||= layer[kind].top[i].some((t) => Math.abs(Math.log(t.prob) - exact[t.id]) > 1e-5);
+      });
     }
-    assert.ok(differsFromExact, 'half-precision rounding shows in the log-probabilities (the float16 graph really ran)');
-  } finally {
-    await engine.dispose();
   }
+  assert.ok(differsFromExact, 'half-precision rounding shows in the log-probabilities (the float16 graph really ran)');
 });
 
 test('top-k above the lens maximum and an unknown projection are refused with what is allowed', async () => {
-  const folder = path.join(root, 'gpt2-topk');
-  writeTinyGpt2(folder, { realTokenizer: true });
-  const engine = await openEngine(folder, { executionProvider: 'cpu', cacheDir: path.join(root, 'cache') });
-  try {
-    await assert.rejects(engine.analyze({ prompt: 'The cat', target: ' sat', lossMode: 'paper', topK: MAX_LENS_TOP_K + 1 }), new RegExp(`from 1 to ${MAX_LENS_TOP_K}`));
-    await assert.rejects(engine.analyze({ prompt: 'The cat', target: ' sat', lossMode: 'paper', topK: 5, projection: 'bfloat16' as never }), /projection must be float32 or float16/);
-  } finally {
-    await engine.dispose();
-  }
+  const engine = await gpt2Engine();
+  await assert.rejects(engine.analyze({ prompt: 'The cat', target: ' sat', lossMode: 'paper', topK: MAX_LENS_TOP_K + 1 }), new RegExp(`from 1 to ${MAX_LENS_TOP_K}`));
+  await assert.rejects(engine.analyze({ prompt: 'The cat', target: ' sat', lossMode: 'paper', topK: 5, projection: 'bfloat16' as never }), /projection must be float32 or float16/);
 });
