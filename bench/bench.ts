@@ -134,6 +134,32 @@ function table(headers: string[], rows: string[][]): string {
 const warmCell = (m: EngineMeasurement) => `${fmtMs(m.warmWallMedianMs)}${m.warmRunsCut ? ` (${m.warmWallMs.length} runs*)` : ''}`;
 const compileCell = (m: EngineMeasurement) => `${fmtMs(m.compileMs)} (${fmtMs(m.sessionCreateMs)})`;
 
+type ModelRow = { T: number; cold: EngineMeasurement; cached: EngineMeasurement };
+
+/** One row per prompt length of a model's measurements; `middle` adds columns after the warm times. */
+function engineTable(rows: ModelRow[], middle: { headers: string[]; cells: (row: ModelRow) => string[] }): string {
+  return table(
+    ['T', 'open', 'cold compile (ort)', 'cached compile (ort)', 'first run', 'warm wall', 'warm run', ...middle.headers, 'cores', 'RSS@create', 'peak RSS', 'RSS−weights'],
+    rows.map((row) => {
+      const { T, cold, cached } = row;
+      return [
+        String(T),
+        fmtMs(cold.openMs),
+        compileCell(cold),
+        compileCell(cached),
+        fmtMs(cold.firstRunMs),
+        warmCell(cold),
+        fmtMs(cold.warmRunMedianMs),
+        ...middle.cells(row),
+        cold.warmCpuPerWall.toFixed(2),
+        fmtMB(cold.peakRssAfterCreateBytes),
+        fmtMB(cold.peakRssBytes),
+        fmtMB(cold.peakRssBytes - cold.weightsBytes),
+      ];
+    }),
+  );
+}
+
 interface Target {
   name: string;
   measured: string;
@@ -219,28 +245,13 @@ async function main(): Promise<void> {
     const weights = results.gpt2[0].cold.weightsBytes;
     out.push(`GPT-2-small shape (random weights, real GPT-2 tokenizer), CPU provider; weights ${fmtMB(weights)}; warm = median of ${options.runs}`);
     out.push(
-      table(
-        ['T', 'open', 'cold compile (ort)', 'cached compile (ort)', 'first run', 'warm wall', 'warm run', 'roof', 'warm/roof', 'ms/token', 'cores', 'RSS@create', 'peak RSS', 'RSS−weights'],
-        results.gpt2.map(({ T, cold, cached }) => {
+      engineTable(results.gpt2, {
+        headers: ['roof', 'warm/roof', 'ms/token'],
+        cells: ({ T, cold }) => {
           const roof = roofAt(T);
-          return [
-            String(T),
-            fmtMs(cold.openMs),
-            compileCell(cold),
-            compileCell(cached),
-            fmtMs(cold.firstRunMs),
-            warmCell(cold),
-            fmtMs(cold.warmRunMedianMs),
-            fmtMs(roof?.medianMs),
-            roof ? `${(cold.warmWallMedianMs / roof.medianMs).toFixed(2)}×` : '—',
-            (cold.warmWallMedianMs / T).toFixed(1),
-            cold.warmCpuPerWall.toFixed(2),
-            fmtMB(cold.peakRssAfterCreateBytes),
-            fmtMB(cold.peakRssBytes),
-            fmtMB(cold.peakRssBytes - cold.weightsBytes),
-          ];
-        }),
-      ),
+          return [fmtMs(roof?.medianMs), roof ? `${(cold.warmWallMedianMs / roof.medianMs).toFixed(2)}×` : '—', (cold.warmWallMedianMs / T).toFixed(1)];
+        },
+      }),
     );
     out.push('  open = openEngine (load + weight sha256, uncached in a fresh cache dir); cold/cached compile = first analyze\'s timings.compileMs');
     out.push('  (graph build + session create) with an empty / a warm disk cache, in brackets the part spent in onnxruntime\'s InferenceSession.create;');
@@ -267,24 +278,7 @@ async function main(): Promise<void> {
   if (results.stories.length) {
     out.push('');
     out.push(`stories260K (Llama, 5 layers, d=64, V=512), CPU provider; weights ${fmtMB(results.stories[0].cold.weightsBytes)}; warm = median of ${Math.max(options.runs, 15)}`);
-    out.push(
-      table(
-        ['T', 'open', 'cold compile (ort)', 'cached compile (ort)', 'first run', 'warm wall', 'warm run', 'cores', 'RSS@create', 'peak RSS', 'RSS−weights'],
-        results.stories.map(({ T, cold, cached }) => [
-          String(T),
-          fmtMs(cold.openMs),
-          compileCell(cold),
-          compileCell(cached),
-          fmtMs(cold.firstRunMs),
-          warmCell(cold),
-          fmtMs(cold.warmRunMedianMs),
-          cold.warmCpuPerWall.toFixed(2),
-          fmtMB(cold.peakRssAfterCreateBytes),
-          fmtMB(cold.peakRssBytes),
-          fmtMB(cold.peakRssBytes - cold.weightsBytes),
-        ]),
-      ),
-    );
+    out.push(engineTable(results.stories, { headers: [], cells: () => [] }));
   }
 
   const targets: Target[] = [];
