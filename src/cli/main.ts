@@ -10,13 +10,14 @@ import { InputError } from '../engine/lossPlan';
 import { ExecutionProviderError } from '../engine/session';
 import { defaultModelPath, openEngine } from '../engine/open';
 import type { ExecutionProviderChoice } from '../engine/api';
-import { PROJECTION_PRECISIONS, type BackwardLensResult, type LossMode, type ProjectionPrecision } from '../result/schema';
+import { PRECISIONS, type BackwardLensResult, type LossMode, type Precision } from '../result/schema';
 import { writeFileAtomic } from '../report/atomicWrite';
 import { renderResultTables } from './table';
 
 const USAGE = `usage: backward-lens analyze --prompt TEXT [--target TEXT] [--model PATH]
        [--loss paper|continuation|text] [--top-k 5] [--normalized] [--vectors]
-       [--projection float32|float16] [--provider auto|cpu|cuda] [--json FILE]`;
+       [--projection float32|float16] [--matmuls float32|float16]
+       [--provider auto|cpu|cuda] [--json FILE]`;
 
 class UsageError extends Error {}
 
@@ -34,6 +35,7 @@ function parseCommandLine(argv: string[]) {
       vectors: { type: 'boolean', default: false },
       provider: { type: 'string', default: 'auto' },
       projection: { type: 'string', default: 'float32' },
+      matmuls: { type: 'string', default: 'float32' },
       json: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -47,9 +49,12 @@ function parseCommandLine(argv: string[]) {
   if (!Number.isInteger(topK) || topK < 1) throw new UsageError(`--top-k must be a positive integer, not "${values['top-k']}"`);
   const provider = values.provider as ExecutionProviderChoice;
   if (!['auto', 'cpu', 'cuda'].includes(provider)) throw new UsageError(`--provider must be auto, cpu or cuda, not "${values.provider}"`);
-  const projection = values.projection as ProjectionPrecision;
-  if (!PROJECTION_PRECISIONS.includes(projection)) throw new UsageError(`--projection must be ${PROJECTION_PRECISIONS.join(' or ')}, not "${values.projection}"`);
-  return { ...values, prompt: values.prompt, lossMode, topK, provider, projection };
+  const precision = (flag: 'projection' | 'matmuls') => {
+    const value = values[flag] as Precision;
+    if (!PRECISIONS.includes(value)) throw new UsageError(`--${flag} must be ${PRECISIONS.join(' or ')}, not "${values[flag]}"`);
+    return value;
+  };
+  return { ...values, prompt: values.prompt, lossMode, topK, provider, projection: precision('projection'), matmuls: precision('matmuls') };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -68,6 +73,7 @@ async function main(argv: string[]): Promise<number> {
       topK: options.topK,
       normalized: options.normalized,
       projection: options.projection,
+      matmuls: options.matmuls,
       vectors: options.vectors,
     });
     console.log(renderResultTables(result));

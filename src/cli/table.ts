@@ -33,7 +33,7 @@ export function renderResultTables(result: BackwardLensResult): string {
   const known = [...result.tokens, ...result.targetTokens];
   const tokenList = (ids: number[]) => ids.map((id) => showToken(known.find((t) => t.id === id)?.text ?? String(id)));
   const header = [
-    `model ${result.model.name} (${result.model.architecture}, ${result.model.layers} layers, d=${result.model.hiddenSize}, V=${result.model.vocabSize}) on ${result.executionProvider.toUpperCase()}${result.executionProviderNote ? ` — ${result.executionProviderNote}` : ''}`,
+    `model ${result.model.name} (${result.model.architecture}, ${result.model.layers} layers, d=${result.model.hiddenSize}, V=${result.model.vocabSize}) on ${result.executionProvider.toUpperCase()}${result.matmuls === 'float16' ? ', float16 matmuls' : ''}${result.executionProviderNote ? ` — ${result.executionProviderNote}` : ''}`,
     `loss mode ${result.lossMode}: L = ${result.loss.toFixed(4)} over target tokens ${result.targetTokens.map((t) => `${t.id}:${showToken(t.text)}`).join(' ')}`,
     `tokens ${result.tokens.map((t) => `${t.id}:${showToken(t.text)}`).join(' ')}`,
     `prediction ${result.prediction.map((p) => `${showToken(p.text)} ${p.prob.toFixed(3)}`).join(', ')}`,

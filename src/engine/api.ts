@@ -1,4 +1,4 @@
-import type { BackwardLensResult, LossMode, ScoredToken, ExecutionProviderName, ProjectionPrecision } from '../result/schema';
+import type { BackwardLensResult, LossMode, ScoredToken, ExecutionProviderName, Precision } from '../result/schema';
 
 export type ExecutionProviderChoice = 'auto' | 'cpu' | 'cuda';
 
@@ -19,7 +19,13 @@ export interface AnalysisRequest {
   topK: number;
   normalized?: boolean;
   /** float16 rounds the lens's vectors and unembedding to half precision: faster on GPUs, approximate; default float32. */
-  projection?: ProjectionPrecision;
+  projection?: Precision;
+  /**
+   * float16 multiplies the transformer blocks' weights and activations in half precision (GPU
+   * tensor cores; each row scaled to its largest magnitude first): faster on GPUs, approximate;
+   * the LM head, norms and attention scores stay float32. Default float32.
+   */
+  matmuls?: Precision;
   vectors?: boolean;
   /** Refuse prompts longer than this many tokens (defaults to the model's context). */
   maxTokens?: number;

@@ -8,7 +8,7 @@ import { buildGradientGraph, buildLensGraph, IO, LensGraphOptions, MAX_LENS_TOP_
 import type { Graph } from '../graph/graph';
 import { toOnnxBytes } from '../graph/onnx';
 import type { BackwardLensResult, LayerResult, LensRow, ScoredToken, TokenInfo } from '../result/schema';
-import { PROJECTION_PRECISIONS, RESULT_SCHEMA } from '../result/schema';
+import { Precision, PRECISIONS, RESULT_SCHEMA } from '../result/schema';
 import type { AnalysisRequest, Engine, EngineOptions } from './api';
 import { frobeniusNorm, gradientRank } from './gradientRank';
 import { InputError, LossPlan, planLoss, planPrediction } from './lossPlan';
@@ -76,8 +76,9 @@ export class BackwardLensEngine implements Engine {
     return pending;
   }
 
-  private gradientSession(): Promise<LiveSession> {
-    return this.session('gradient', () => buildGradientGraph(this.model, this.computeDType, { factorOutputs: this.options.factorOutputs }), { prepackWeights: false, memoryArena: false });
+  private gradientSession(matmuls: Precision = 'float32'): Promise<LiveSession> {
+    const key = `gradient${matmuls === 'float16' ? ' float16-matmuls' : ''}`;
+    return this.session(key, () => buildGradientGraph(this.model, this.computeDType, { factorOutputs: this.options.factorOutputs, matmuls }), { prepackWeights: false, memoryArena: false });
   }
 
   private lensSession(lens: LensVariant): Promise<LiveSession> {
@@ -116,9 +117,11 @@ export class BackwardLensEngine implements Engine {
       throw new InputError(`top-k must be a whole number from 1 to ${maxTopK}.`);
     }
     const lens: LensVariant = { normalized: request.normalized ?? false, projection: request.projection ?? 'float32' };
-    if (!PROJECTION_PRECISIONS.includes(lens.projection)) throw new InputError(`projection must be ${PROJECTION_PRECISIONS.join(' or ')}, not "${lens.projection}".`);
+    if (!PRECISIONS.includes(lens.projection)) throw new InputError(`projection must be ${PRECISIONS.join(' or ')}, not "${lens.projection}".`);
+    const matmuls = request.matmuls ?? 'float32';
+    if (!PRECISIONS.includes(matmuls)) throw new InputError(`matmuls must be ${PRECISIONS.join(' or ')}, not "${matmuls}".`);
     const waitStarted = performance.now();
-    const [gradient, lensLive] = await Promise.all([this.gradientSession(), this.lensSession(lens)]);
+    const [gradient, lensLive] = await Promise.all([this.gradientSession(matmuls), this.lensSession(lens)]);
     // Wall time, not the sum of both sessions' compile times: they are built concurrently.
     const compileMs = performance.now() - waitStarted;
     const started = performance.now();
@@ -129,7 +132,7 @@ export class BackwardLensEngine implements Engine {
     const lensOutputs = await this.runLens(lensLive, outputs, plan, request.topK, request.signal);
     const runMs = performance.now() - started;
     this.options.log?.(`analysed ${plan.inputIds.length} tokens in ${runMs.toFixed(1)} ms`);
-    return this.toResult(request, plan, outputs, lensOutputs, { compileMs, runMs }, lens, lensLive);
+    return this.toResult(request, plan, outputs, lensOutputs, { compileMs, runMs }, lens, lensLive, matmuls);
   }
 
   /**
@@ -236,6 +239,7 @@ export class BackwardLensEngine implements Engine {
     timings: { compileMs: number; runMs: number },
     variant: LensVariant,
     live: LiveSession,
+    matmuls: Precision,
   ): BackwardLensResult {
     const { config } = this.model;
     const T = plan.inputIds.length;
@@ -286,6 +290,7 @@ export class BackwardLensEngine implements Engine {
       },
       executionProvider: live.executionProvider,
       ...(live.executionProviderNote ? { executionProviderNote: live.executionProviderNote } : {}),
+      matmuls,
       lossMode: request.lossMode,
       lens: { topK: k, ...variant },
       prompt: request.prompt,

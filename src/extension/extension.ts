@@ -127,7 +127,7 @@ export function activate(context: vscode.ExtensionContext): void {
         throw new Error(`This result came from ${shown.result.model.source}; the active model is ${active}. Select that model to re-run it.`);
       }
       const { result: r } = shown;
-      const request: AnalysisRequest = { prompt: r.prompt, target: r.target, lossMode: r.lossMode, topK: r.lens.topK, normalized, projection: r.lens.projection, maxTokens: settings.maxTokens };
+      const request: AnalysisRequest = { prompt: r.prompt, target: r.target, lossMode: r.lossMode, topK: r.lens.topK, normalized, projection: r.lens.projection, matmuls: r.matmuls, maxTokens: settings.maxTokens };
       const result = await withEngine('Backward Lens', (engine, report, signal) => runAnalysis(request, engine, report, signal), onStep);
       if (!result) return undefined;
       const next = { result, origin: shown.origin };
@@ -184,7 +184,7 @@ export function activate(context: vscode.ExtensionContext): void {
       if (target === undefined) return undefined;
     }
 
-    const request: AnalysisRequest = { prompt, target: target ?? '', lossMode, topK: settings.topK, projection: settings.projection, maxTokens: settings.maxTokens };
+    const request: AnalysisRequest = { prompt, target: target ?? '', lossMode, topK: settings.topK, projection: settings.projection, matmuls: settings.matmuls, maxTokens: settings.maxTokens };
     const result = await withEngine('Backward Lens', (engine, report, signal) => runAnalysis(request, engine, report, signal));
     if (result) publish({ result, origin });
     return result;

@@ -2,7 +2,7 @@
  * The `backwardLens.*` settings, read through a getter so the parsing (defaults, clamping,
  * unknown enum values from hand-edited settings.json) is testable without VS Code.
  */
-import { PROJECTION_PRECISIONS, type LossMode, type ProjectionPrecision } from '../result/schema';
+import { PRECISIONS, type LossMode, type Precision } from '../result/schema';
 import type { ExecutionProviderChoice } from '../engine/api';
 
 export interface Settings {
@@ -13,7 +13,8 @@ export interface Settings {
   lossMode: LossMode;
   maxTokens: number;
   resultsFolder: string;
-  projection: ProjectionPrecision;
+  projection: Precision;
+  matmuls: Precision;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -24,6 +25,7 @@ export const DEFAULT_SETTINGS: Settings = {
   maxTokens: 128,
   resultsFolder: 'backward-lens',
   projection: 'float32',
+  matmuls: 'float32',
 };
 
 const PROVIDERS: readonly ExecutionProviderChoice[] = ['auto', 'cpu', 'cuda'];
@@ -50,7 +52,8 @@ export function parseSettings(get: (key: keyof Settings) => unknown): Settings {
     lossMode: oneOf(get('lossMode'), LOSS_MODES, DEFAULT_SETTINGS.lossMode),
     maxTokens: intIn(get('maxTokens'), 1, 1 << 16, DEFAULT_SETTINGS.maxTokens),
     resultsFolder: str('resultsFolder', DEFAULT_SETTINGS.resultsFolder) || DEFAULT_SETTINGS.resultsFolder,
-    projection: oneOf(get('projection'), PROJECTION_PRECISIONS, DEFAULT_SETTINGS.projection),
+    projection: oneOf(get('projection'), PRECISIONS, DEFAULT_SETTINGS.projection),
+    matmuls: oneOf(get('matmuls'), PRECISIONS, DEFAULT_SETTINGS.matmuls),
   };
 }
 

@@ -5,7 +5,7 @@
  * [block × vocabulary] logits never reach JavaScript and memory stays bounded by the block size.
  */
 import type { ModelDescription } from '../model/description';
-import type { ProjectionPrecision } from '../result/schema';
+import type { Precision } from '../result/schema';
 import { backward } from './autodiff';
 import { DType, Graph, Tensor } from './graph';
 import { forward, outputHead, unembeddingName } from './models/transformer';
@@ -19,7 +19,7 @@ export interface LensGraphOptions {
   /** L2-normalise every vector before the lens (the paper's optional variant). */
   normalized: boolean;
   /** float16: the projection GEMM reads half-precision vectors and unembedding (GPU tensor cores); the reductions stay in computeDType. */
-  projection: ProjectionPrecision;
+  projection: Precision;
 }
 
 /** External data locations are `weights-<i>.bin`, i indexing `description.weightFiles`. */
@@ -66,6 +66,8 @@ export interface GradientGraphOptions {
    * every graph output whether fetched or not, so they are left out by default.
    */
   factorOutputs?: boolean;
+  /** Precision of the blocks' weight matmuls (see `forward`); default float32. */
+  matmuls?: Precision;
 }
 
 export function buildGradientGraph(model: ModelDescription, dtype: ComputeDType, options: GradientGraphOptions = {}): Graph {
@@ -77,7 +79,7 @@ export function buildGradientGraph(model: ModelDescription, dtype: ComputeDType,
   const predictIndex = g.input(IO.predictIndex, 'int64', [1]);
   const topK = g.input(IO.topK, 'int64', [1]);
 
-  const pass = forward(g, model.config, weightSource(g, model, dtype), inputIds);
+  const pass = forward(g, model.config, weightSource(g, model, dtype), inputIds, options.matmuls ?? 'float32');
   const scored = selectRows(g, pass.finalResidual, scoredPositions);
   const logProbs = op.logSoftmax(g, op.linear(g, pass.finalNorm(scored), pass.unembedding, true));
   const loss = weightedNll(g, logProbs, targetIds, lossWeights, model.config.vocabSize);

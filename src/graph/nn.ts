@@ -2,6 +2,7 @@
  * Transformer building blocks composed from the differentiable ops, written like llama2.c:
  * the residual stream is [T, d] (one sequence), heads are [H, T, hd].
  */
+import type { Precision } from '../result/schema';
 import { Graph, Tensor } from './graph';
 import * as op from './ops';
 import { arange, causalMask, dimOf } from './plain';
@@ -81,8 +82,13 @@ export function geluTanh(g: Graph, x: Tensor): Tensor {
   });
 }
 
-export function linearWithBias(g: Graph, x: Tensor, weight: Tensor, bias: Tensor | undefined, weightIsOutIn: boolean): Tensor {
-  const y = op.linear(g, x, weight, weightIsOutIn);
+/** x·W at the given precision: float16 multiplies a half-precision copy of W (see op.halfLinear). */
+export function linearAt(g: Graph, x: Tensor, weight: Tensor, weightIsOutIn: boolean, precision: Precision): Tensor {
+  return precision === 'float16' ? op.halfLinear(g, x, op.cast(g, weight, 'float16'), weightIsOutIn) : op.linear(g, x, weight, weightIsOutIn);
+}
+
+export function linearWithBias(g: Graph, x: Tensor, weight: Tensor, bias: Tensor | undefined, weightIsOutIn: boolean, precision: Precision): Tensor {
+  const y = linearAt(g, x, weight, weightIsOutIn, precision);
   return bias ? op.add(g, y, bias) : y;
 }
 

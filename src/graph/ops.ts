@@ -259,6 +259,33 @@ export function linear(g: Graph, x: Tensor, weight: Tensor, weightIsOutIn: boole
   )[0];
 }
 
+/**
+ * linear() with half-precision operands (GPU tensor cores), the product back in x's dtype; the
+ * weight must already be float16. Each row of x — of dy, in the VJP — is divided by its largest
+ * magnitude before rounding and the product's row multiplied back, which is exact algebra
+ * (diag(s)·x·W = diag(s)·(x·W)) and keeps a large activation from overflowing float16 (max
+ * 65504) and a small gradient from underflowing it, with no loss-scale to tune.
+ */
+export function halfLinear(g: Graph, x: Tensor, weight: Tensor, weightIsOutIn: boolean): Tensor {
+  if (weight.dtype !== 'float16' || weight.requiresGrad) throw new Error('halfLinear needs a constant float16 weight');
+  return g.composite(
+    [x],
+    () => rowScaledHalfGemm(g, x, weight, weightIsOutIn),
+    (g, _, __, [dy]) => [rowScaledHalfGemm(g, dy!, weight, !weightIsOutIn)],
+  );
+}
+
+function rowScaledHalfGemm(g: Graph, x: Tensor, weight: Tensor, transB: boolean): Tensor {
+  const rowMax = g.node('ReduceMax', [g.node('Abs', [x], [{ dtype: x.dtype, shape: x.shape }])[0]], [{ dtype: x.dtype, shape: [x.shape[0], 1] }], { axes: [1], keepdims: 1 })[0];
+  // A zero row (δ where no loss reaches) keeps scale 1e-30 and stays exactly zero.
+  const scale = g.node('Max', [rowMax, g.scalar(1e-30, x.dtype)], [{ dtype: x.dtype, shape: rowMax.shape }])[0];
+  const rows = g.node('Cast', [g.node('Div', [x, scale], [{ dtype: x.dtype, shape: x.shape }])[0]], [{ dtype: 'float16', shape: x.shape }], { to: ONNX_TYPE.float16 })[0];
+  const outFeatures = weight.shape[transB ? 0 : 1];
+  const product = g.node('Gemm', [rows, weight], [{ dtype: 'float16', shape: [x.shape[0], outFeatures] }], { transB: transB ? 1 : 0 })[0];
+  const widened = g.node('Cast', [product], [{ dtype: x.dtype, shape: product.shape }], { to: ONNX_TYPE[x.dtype] })[0];
+  return g.node('Mul', [widened, scale], [{ dtype: x.dtype, shape: product.shape }])[0];
+}
+
 /** dW = dyᵀ·x for a [out, in] weight, xᵀ·dy for an [in, out] one: Σ_i over the T rows. */
 function weightGradient(g: Graph, x: Tensor, dy: Tensor, weightIsOutIn: boolean): Tensor {
   const [a, b] = weightIsOutIn ? [dy, x] : [x, dy];

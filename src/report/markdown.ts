@@ -65,7 +65,7 @@ export function renderMarkdownReport(result: BackwardLensResult): string {
   out.push(`| Model | ${mdText(result.model.name)} (${result.model.architecture}, ${result.model.layers} layers, d=${result.model.hiddenSize}, vocab ${result.model.vocabSize}) |`);
   out.push(`| Model source | ${mdText(result.model.source)} |`);
   out.push(`| Weights sha256 | \`${result.model.sha256}\` |`);
-  out.push(`| Execution provider | ${result.executionProvider}${result.executionProviderNote ? ` (${mdText(result.executionProviderNote)})` : ''} |`);
+  out.push(`| Execution provider | ${result.executionProvider}${result.matmuls === 'float16' ? ', float16 matmuls' : ''}${result.executionProviderNote ? ` (${mdText(result.executionProviderNote)})` : ''} |`);
   out.push(`| Loss mode | ${result.lossMode} |`);
   out.push(`| Lens | ${result.lens.normalized ? 'normalized (L2 before ln_f)' : 'paper (ln_f, then unembedding)'}, top-k ${result.lens.topK}${result.lens.projection === 'float16' ? ', float16 projection' : ''} |`);
   out.push(`| Prompt tokens | ${result.tokens.map((t) => mdToken(t.text)).join(' ')} |`);

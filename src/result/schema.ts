@@ -65,11 +65,11 @@ export interface LensSettings {
    * Precision of the vocabulary projection: float32 (exact, the default; absent in older files)
    * or float16 (vectors and unembedding rounded to half precision for GPU tensor cores).
    */
-  projection?: ProjectionPrecision;
+  projection?: Precision;
 }
 
-export const PROJECTION_PRECISIONS = ['float32', 'float16'] as const;
-export type ProjectionPrecision = (typeof PROJECTION_PRECISIONS)[number];
+export const PRECISIONS = ['float32', 'float16'] as const;
+export type Precision = (typeof PRECISIONS)[number];
 
 export interface BackwardLensResult {
   schema: typeof RESULT_SCHEMA;
@@ -79,6 +79,12 @@ export interface BackwardLensResult {
   executionProvider: ExecutionProviderName;
   /** Why CUDA did not run, when it did not (absent when it ran, or was not asked for). */
   executionProviderNote?: string;
+  /**
+   * Precision of the transformer blocks' weight matmuls in the forward and backward passes:
+   * float32 (the default; absent in older files) or float16 (operands rounded to half precision
+   * for GPU tensor cores; the LM head, norms and attention scores stay float32).
+   */
+  matmuls?: Precision;
   lossMode: LossMode;
   lens: LensSettings;
   prompt: string;

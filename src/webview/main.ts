@@ -155,7 +155,7 @@ function renderHeader(show: ShowMessage): HTMLElement {
       'dl',
       {},
       ...row('Model', `${r.model.name} · ${r.model.architecture} · ${r.model.layers} layers · d=${r.model.hiddenSize} · vocab ${r.model.vocabSize}`),
-      ...row('Provider', r.executionProvider.toUpperCase(), r.executionProviderNote ? ` (${r.executionProviderNote})` : ''),
+      ...row('Provider', r.executionProvider.toUpperCase(), r.matmuls === 'float16' ? ' · float16 matmuls' : '', r.executionProviderNote ? ` (${r.executionProviderNote})` : ''),
       ...row('Loss mode', r.lossMode, ' · lens ', r.lens.normalized ? 'normalized' : 'paper', r.lens.projection === 'float16' ? ' · float16 projection' : '', ` · top-k ${r.lens.topK}`),
       ...row('Prompt tokens', h('span', { class: 'token-list' }, ...r.tokens.map((t, i) => tokenChip(t.text, { title: `position ${i}, id ${t.id}` })))),
       ...row('Target', r.target ? `“${r.target}” → ` : '', h('span', { class: 'token-list' }, ...targetTokens.map((t) => tokenChip(t)))),

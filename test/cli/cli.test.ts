@@ -81,6 +81,7 @@ test('bad options are one clear error with the usage', () => {
   assertCleanError(run('analyse', '--prompt', PROMPT), /unknown command/);
   assertCleanError(run('analyze', '--prompt', PROMPT, '--top-k', '0', '--target', 'x'), /--top-k/);
   assertCleanError(run('analyze', '--prompt', PROMPT, '--projection', 'float8', '--target', 'x'), /--projection must be float32 or float16/);
+  assertCleanError(run('analyze', '--prompt', PROMPT, '--matmuls', 'bfloat16', '--target', 'x'), /--matmuls must be float32 or float16/);
 });
 
 test('--provider cuda either runs on CUDA or says clearly why it cannot', () => {

@@ -14,6 +14,7 @@ test('settings fall back to documented defaults and clamp numbers', () => {
     maxTokens: 12.6,
     resultsFolder: '',
     projection: 'float8',
+    matmuls: 'int8',
   };
   assert.deepEqual(parseSettings((k) => values[k]), {
     modelPath: '/m/llama',
@@ -23,8 +24,10 @@ test('settings fall back to documented defaults and clamp numbers', () => {
     maxTokens: 13,
     resultsFolder: 'backward-lens',
     projection: 'float32',
+    matmuls: 'float32',
   });
   assert.equal(parseSettings((k) => (k === 'projection' ? 'float16' : undefined)).projection, 'float16');
+  assert.equal(parseSettings((k) => (k === 'matmuls' ? 'float16' : undefined)).matmuls, 'float16');
 });
 
 test('analyze arguments: only a plain {target} skips the input box', () => {

@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Graph, Tensor } from '../../src/graph/graph';
+import * as ort from 'onnxruntime-node';
+import { backward } from '../../src/graph/autodiff';
+import { Graph, Tensor } from '../../src/graph/graph';
+import { toOnnxBytes } from '../../src/graph/onnx';
 import * as nn from '../../src/graph/nn';
 import * as op from '../../src/graph/ops';
 import { shapeOf } from '../../src/graph/plain';
@@ -11,6 +14,8 @@ function rotaryTables(g: Graph): [Tensor, Tensor] {
   const angles = [0.3, -1.1, 2.0, 0.7, -0.4, 1.6];
   return [g.constant(angles.map(Math.cos), 'float64', [3, 2]), g.constant(angles.map(Math.sin), 'float64', [3, 2])];
 }
+
+const HALF_WEIGHT = [0.5, -0.25, 0.75, 1, -1, 0.125, 0.375, -0.625, 0.25, 0.875, -0.5, 0.3125, -0.75, 0.625, 0.0625, -0.875, 1, -0.375, 0.5, 0.25];
 
 const cases: [string, Builder, number[][], { positive?: boolean; tolerance?: number; step?: number }?][] = [
   ['Add with broadcast', (g, [a, b]) => op.add(g, a, b), [[2, 3], [3]]],
@@ -27,6 +32,9 @@ const cases: [string, Builder, number[][], { positive?: boolean; tolerance?: num
   ['MatMul with batch broadcast', (g, [a, b]) => op.matmul(g, a, b), [[2, 3, 4], [4, 5]]],
   ['Gemm as nn.Linear ([out, in] weight)', (g, [x, w]) => op.linear(g, x, w, true), [[3, 4], [5, 4]]],
   ['Gemm as Conv1D ([in, out] weight)', (g, [x, w]) => op.linear(g, x, w, false), [[3, 4], [4, 5]]],
+  // The weight is a fixed half-precision constant; the step is wide enough that float16 rounding
+  // (relative 2⁻¹¹) of the scaled rows and the product stays far below the tolerance.
+  ['Gemm in half precision, rows scaled (composite)', (g, [x]) => op.halfLinear(g, x, op.cast(g, g.constant(HALF_WEIGHT, 'float64', [5, 4]), 'float16'), true), [[3, 4]], { step: 0.05, tolerance: 1e-2 }],
   ['ReduceSum', (g, [a]) => op.reduceSum(g, a, [1]), [[2, 3, 4]]],
   ['RMSNorm (composite: one VJP from x)', (g, [x, gain]) => nn.rmsNorm(g, x, gain, 1e-5), [[3, 6], [6]]],
   ['LayerNorm (composite: one VJP from x)', (g, [x, gain, bias]) => nn.layerNorm(g, x, gain, bias, 1e-5), [[3, 6], [6], [6]]],
@@ -65,3 +73,54 @@ test('a gradient check fails for a wrong VJP rule', async () => {
   const error = await maxVjpError(wrongSquare, [[3]]);
   assert.ok(error > 0.1, `harness missed a wrong rule (error ${error})`);
 });
+
+test('halfLinear keeps rows far outside float16 range, forward and VJP, and zero rows exactly zero', async () => {
+  // Rows of 1e-7 underflow and rows of 1e6 overflow a plain float16 cast (range 6e-8 … 65504).
+  const rowScales = [1e-7, 1, 1e6, 0];
+  const x = rowScales.flatMap((s, r) => HALF_WEIGHT.slice(r * 4, r * 4 + 4).map((v) => v * s));
+  const g = new Graph();
+  const input = g.input('x', 'float32', [4, 4], true);
+  const weight = op.cast(g, g.constant(HALF_WEIGHT, 'float32', [5, 4]), 'float16');
+  const y = op.halfLinear(g, input, weight, true);
+  g.output(y, 'y');
+  const dy = g.constant(x.concat(x.slice(0, 4)), 'float32', [4, 5]);
+  const grads = backward(g, op.reshape(g, op.reduceSum(g, op.mul(g, y, dy), [0, 1]), []));
+  g.output(grads.get(input)!, 'dx');
+  const session = await ort.InferenceSession.create(toOnnxBytes(g, 'half-range'));
+  const out = await session.run({ x: new ort.Tensor('float32', Float32Array.from(x), [4, 4]) });
+  await session.release();
+  const exactY = matmulTransB(x, HALF_WEIGHT, 4, 4, 5);
+  const exactDx = matmul(x.concat(x.slice(0, 4)), HALF_WEIGHT, 4, 5, 4);
+  for (const [name, got, want] of [['y', out.y.data as Float32Array, exactY], ['dx', out.dx.data as Float32Array, exactDx]] as const) {
+    for (let r = 0; r < 4; r++) {
+      const row = (a: ArrayLike<number>, width: number) => Array.from({ length: width }, (_, j) => a[r * width + j]);
+      const width = want.length / 4;
+      const wantRow = row(want, width);
+      const scale = Math.max(...wantRow.map(Math.abs));
+      if (scale === 0) {
+        assert.ok(row(got, width).every((v) => v === 0), `${name} row ${r} stays exactly zero`);
+        continue;
+      }
+      const error = Math.max(...row(got, width).map((v, j) => Math.abs(v - wantRow[j]))) / scale;
+      assert.ok(error < 2e-3, `${name} row ${r} (magnitude ${scale.toExponential(1)}): relative error ${error}`);
+    }
+  }
+});
+
+/** a [m, k] · bᵀ for b [n, k], row-major, in float64. */
+function matmulTransB(a: number[], b: number[], m: number, k: number, n: number): number[] {
+  return Array.from({ length: m * n }, (_, i) => {
+    let sum = 0;
+    for (let j = 0; j < k; j++) sum += a[Math.floor(i / n) * k + j] * b[(i % n) * k + j];
+    return sum;
+  });
+}
+
+/** a [m, k] · b [k, n], row-major, in float64. */
+function matmul(a: number[], b: number[], m: number, k: number, n: number): number[] {
+  return Array.from({ length: m * n }, (_, i) => {
+    let sum = 0;
+    for (let j = 0; j < k; j++) sum += a[Math.floor(i / n) * k + j] * b[j * n + (i % n)];
+    return sum;
+  });
+}

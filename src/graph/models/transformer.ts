@@ -4,6 +4,7 @@
  * FF2 output (whose VJP is δ_i).
  */
 import type { ModelConfig } from '../../model/description';
+import type { Precision } from '../../result/schema';
 import { Graph, Tensor } from '../graph';
 import * as op from '../ops';
 import * as nn from '../nn';
@@ -36,8 +37,12 @@ export interface ForwardPass extends OutputHead {
 /** Weights by Hugging Face name, already in the compute dtype. */
 export type WeightSource = (name: string) => Tensor;
 
-export function forward(g: Graph, config: ModelConfig, weight: WeightSource, inputIds: Tensor): ForwardPass {
-  return config.architecture === 'gpt2' ? gpt2(g, config, weight, inputIds) : llama(g, config, weight, inputIds);
+/**
+ * `matmuls` is the precision of the blocks' weight matmuls (float16: GPU tensor cores); norms,
+ * attention scores, the residual stream and the LM head stay in the weights' compute dtype.
+ */
+export function forward(g: Graph, config: ModelConfig, weight: WeightSource, inputIds: Tensor, matmuls: Precision): ForwardPass {
+  return config.architecture === 'gpt2' ? gpt2(g, config, weight, inputIds, matmuls) : llama(g, config, weight, inputIds, matmuls);
 }
 
 /** The weight holding the unembedding D (GPT-2 ties it to the token embedding). */
@@ -51,7 +56,7 @@ export function outputHead(g: Graph, config: ModelConfig, w: WeightSource): Outp
   return { finalNorm: (v) => nn.rmsNorm(g, v, w('model.norm.weight'), config.normEps), unembedding };
 }
 
-function llama(g: Graph, config: ModelConfig, w: WeightSource, inputIds: Tensor): ForwardPass {
+function llama(g: Graph, config: ModelConfig, w: WeightSource, inputIds: Tensor, matmuls: Precision): ForwardPass {
   const { heads, kvHeads, headDim, normEps } = config;
   let x = g.gradientSource(gather(g, w('model.embed_tokens.weight'), inputIds));
   const { cos, sin } = nn.rotaryAngles(g, x, headDim, config.ropeTheta);
@@ -60,7 +65,7 @@ function llama(g: Graph, config: ModelConfig, w: WeightSource, inputIds: Tensor)
   for (let l = 0; l < config.layers; l++) {
     const p = `model.layers.${l}.`;
     const bias = (name: string) => (config.attentionBias ? w(`${p}self_attn.${name}.bias`) : undefined);
-    const project = (input: Tensor, name: string) => nn.linearWithBias(g, input, w(`${p}self_attn.${name}.weight`), bias(name), true);
+    const project = (input: Tensor, name: string) => nn.linearWithBias(g, input, w(`${p}self_attn.${name}.weight`), bias(name), true, matmuls);
 
     const normed = nn.rmsNorm(g, x, w(`${p}input_layernorm.weight`), normEps);
     const rotate = (t: Tensor) => nn.applyRotary(g, t, cos, sin, config.ropeStyle);
@@ -68,20 +73,20 @@ function llama(g: Graph, config: ModelConfig, w: WeightSource, inputIds: Tensor)
     const k = rotate(nn.splitHeads(g, project(normed, 'k_proj'), kvHeads, headDim));
     const v = nn.splitHeads(g, project(normed, 'v_proj'), kvHeads, headDim);
     const attention = nn.causalAttention(g, q, nn.repeatKv(g, k, heads), nn.repeatKv(g, v, heads), maskBias);
-    x = op.add(g, x, op.linear(g, nn.mergeHeads(g, attention), w(`${p}self_attn.o_proj.weight`), true));
+    x = op.add(g, x, nn.linearAt(g, nn.mergeHeads(g, attention), w(`${p}self_attn.o_proj.weight`), true, matmuls));
 
     const ff1Input = nn.rmsNorm(g, x, w(`${p}post_attention_layernorm.weight`), normEps);
-    const gate = op.linear(g, ff1Input, w(`${p}mlp.gate_proj.weight`), true);
-    const up = op.linear(g, ff1Input, w(`${p}mlp.up_proj.weight`), true);
+    const gate = nn.linearAt(g, ff1Input, w(`${p}mlp.gate_proj.weight`), true, matmuls);
+    const up = nn.linearAt(g, ff1Input, w(`${p}mlp.up_proj.weight`), true, matmuls);
     const ff2Input = nn.swiGlu(g, gate, up);
-    const ff2Output = op.linear(g, ff2Input, w(`${p}mlp.down_proj.weight`), true);
+    const ff2Output = nn.linearAt(g, ff2Input, w(`${p}mlp.down_proj.weight`), true, matmuls);
     x = op.add(g, x, ff2Output);
     layers.push({ ff1Input, ff1Outputs: [gate, up], ff2Input, ff2Output });
   }
   return { finalResidual: x, layers, ...outputHead(g, config, w) };
 }
 
-function gpt2(g: Graph, config: ModelConfig, w: WeightSource, inputIds: Tensor): ForwardPass {
+function gpt2(g: Graph, config: ModelConfig, w: WeightSource, inputIds: Tensor, matmuls: Precision): ForwardPass {
   const { heads, headDim, hiddenSize, normEps } = config;
   const tokens = gather(g, w('wte.weight'), inputIds);
   let x = g.gradientSource(op.add(g, tokens, gather(g, w('wpe.weight'), arange(g, dimOf(g, inputIds, 0), 'int64', inputIds.shape[0]))));
@@ -89,7 +94,7 @@ function gpt2(g: Graph, config: ModelConfig, w: WeightSource, inputIds: Tensor):
   const layers: MlpTaps[] = [];
   for (let l = 0; l < config.layers; l++) {
     const p = `h.${l}.`;
-    const conv1d = (input: Tensor, name: string) => nn.linearWithBias(g, input, w(`${p}${name}.weight`), w(`${p}${name}.bias`), false);
+    const conv1d = (input: Tensor, name: string) => nn.linearWithBias(g, input, w(`${p}${name}.weight`), w(`${p}${name}.bias`), false, matmuls);
     const norm = (input: Tensor, name: string) => nn.layerNorm(g, input, w(`${p}${name}.weight`), w(`${p}${name}.bias`), normEps);
 
     const qkv = conv1d(norm(x, 'ln_1'), 'attn.c_attn');
