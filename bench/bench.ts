@@ -336,7 +336,7 @@ async function main(): Promise<void> {
     const p = results.profile.summary;
     out.push('');
     out.push(
-      `onnxruntime profile of the engine's session, GPT-2-small T=${p.T}, ${p.runs} warm runs (analyze wall ${p.analyzeWallMs.map((ms) => fmtMs(ms)).join(', ')}): ${p.executedNodes} nodes executed; kernel time ${fmtMs(p.kernelMsPerRun)}/run of ${fmtMs(p.runWallMsPerRun)} model_run`,
+      `onnxruntime profile of the engine's two sessions (gradient, lens), GPT-2-small T=${p.T}, ${p.runs} warm runs (analyze wall ${p.analyzeWallMs.map((ms) => fmtMs(ms)).join(', ')}): ${p.executedNodes} nodes executed; kernel time ${fmtMs(p.kernelMsPerRun)}/run of ${fmtMs(p.runWallMsPerRun)} model_run`,
     );
     out.push('Top 15 op types');
     out.push(profileTable(p.byOpType, 15, false, false));

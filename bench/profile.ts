@@ -142,7 +142,8 @@ function summarize(
     if (/Gemm|MatMul/.test(op)) return 'transformer body GEMMs (forward, backward, Gram)';
     return 'transformer body: elementwise, norms, attention, other';
   };
-  const byNode = group((e) => e.name.replace(/_kernel_time$/, ''), true);
+  // Node names restart in each session (both have an n217_Gemm), so the session is part of the key.
+  const byNode = group((e) => `${e.session}/${e.name.replace(/_kernel_time$/, '')}`, true);
   return {
     T,
     runs,
