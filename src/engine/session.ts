@@ -36,6 +36,8 @@ export interface SessionRequest {
    * 100 MB more at T = 32, for a run time within noise.
    */
   memoryArena: boolean;
+  /** onnxruntime graph optimizers to leave out, by name (see the engine for why). */
+  disabledOptimizers: readonly string[];
 }
 
 export interface LiveSession {
@@ -58,7 +60,10 @@ function sessionOptions(providers: string[], request: SessionRequest): ort.Infer
     // No spinning: the gradient and lens sessions each have a thread pool on the same cores, and
     // the idle pool's spinning threads took cycles from the busy one (measured on GPT-2 small:
     // T = 8 209 → 151 ms, T = 32 477 → 424–438 ms, T = 128 1.89 → 1.62–1.71 s).
-    extra: { session: { disable_prepacking: request.prepackWeights ? '0' : '1', 'intra_op.allow_spinning': '0' } },
+    extra: {
+      session: { disable_prepacking: request.prepackWeights ? '0' : '1', 'intra_op.allow_spinning': '0' },
+      ...(request.disabledOptimizers.length > 0 ? { optimization: { disable_specified_optimizers: request.disabledOptimizers.join(';') } } : {}),
+    },
     graphOptimizationLevel: 'all',
     intraOpNumThreads: os.availableParallelism(),
     interOpNumThreads: 1,
