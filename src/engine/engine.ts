@@ -20,6 +20,8 @@ export interface EngineInternals {
   computeDType?: 'float32' | 'float64';
   /** Build the gradient graph with the FF1 VJPs and FF2 inputs as outputs (see buildGradientGraph). */
   factorOutputs?: boolean;
+  /** Overrides the model-size rule of KEEP_RECOMPUTATIONS_FROM_BYTES_PER_TOKEN (tests run both on tiny models). */
+  keepRecomputations?: boolean;
 }
 
 type Outputs = ort.InferenceSession.ReturnType;
@@ -39,14 +41,17 @@ const LENS_BLOCK_ROWS = 512;
  * The composite ops' VJPs recompute their intermediates (GELU's tanh, attention's probabilities,
  * a norm's x̂) from the op's input, so the backward pass keeps only inputs alive. onnxruntime's
  * common-subexpression elimination merges each recomputation with the forward's identical nodes,
- * which keeps every layer's intermediates alive until the backward pass reaches that layer.
- * Without it, measured on GPT-2 small at T = 256: peak live intermediates 324 → 182 MB (summed
- * over onnxruntime's executed order), peak RSS 1039 → 819 MB over the weights, and a gradient
- * pass within noise (T = 32: ≈ 3 % slower). With it off, QuickGeluFusion finds the recomputed SiLU
- * alone and rewrites it into com.microsoft.QuickGelu, which has no float64 kernel, so the float64
- * engines (tests) leave that fusion out as well.
+ * which keeps every layer's intermediates alive until the backward pass reaches that layer; the
+ * gradient session runs without it once a model's MLP activations reach this many bytes a token
+ * (layers × d_ff × 4). Measured: GPT-2 small (147 KB a token) at T = 256, peak live intermediates
+ * 324 → 182 MB (summed over onnxruntime's executed order) and peak RSS 1039 → 703–819 MB over
+ * the weights, at the same speed; stories260K (3.4 KB a token) at T = 250, the same peak RSS
+ * either way (164 vs 168 MB) but 23 ms more session creation (108 → 131 ms), a sixth of its
+ * cold start. Without it QuickGeluFusion finds the recomputed SiLU alone and rewrites it into
+ * com.microsoft.QuickGelu, which has no float64 kernel, so float64 engines (tests) leave that
+ * fusion out as well.
  */
-const KEEP_RECOMPUTATIONS = ['CommonSubexpressionElimination'];
+const KEEP_RECOMPUTATIONS_FROM_BYTES_PER_TOKEN = 64 * 1024;
 
 /** The lens read-out of every cell (FF1 cells first, then FF2; layer-major, then position). */
 interface LensOutputs {
@@ -78,6 +83,11 @@ export class BackwardLensEngine implements Engine {
     return this.options.computeDType ?? 'float32';
   }
 
+  private get keepsRecomputations(): boolean {
+    const { layers, intermediateSize } = this.model.config;
+    return this.options.keepRecomputations ?? layers * intermediateSize * 4 >= KEEP_RECOMPUTATIONS_FROM_BYTES_PER_TOKEN;
+  }
+
   /** Compiles a graph and opens its session once; later calls reuse it. */
   private session(key: string, build: () => Graph, layout: SessionLayout): Promise<LiveSession> {
     let pending = this.compiled.get(key);
@@ -94,7 +104,7 @@ export class BackwardLensEngine implements Engine {
     return this.session(key, () => buildGradientGraph(this.model, this.computeDType, { factorOutputs: this.options.factorOutputs, matmuls }), {
       prepackWeights: false,
       memoryArena: false,
-      disabledOptimizers: this.computeDType === 'float64' ? [...KEEP_RECOMPUTATIONS, 'QuickGeluFusion'] : KEEP_RECOMPUTATIONS,
+      disabledOptimizers: this.keepsRecomputations ? ['CommonSubexpressionElimination', ...(this.computeDType === 'float64' ? ['QuickGeluFusion'] : [])] : [],
     });
   }
 

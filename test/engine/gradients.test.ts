@@ -125,3 +125,32 @@ test('Qwen2 with q/k/v biases, tied: factors match finite differences (paper los
   writeTinyLlama(dir, { kind: 'qwen2', tied: true });
   await checkModel(dir, LLAMA_CHECKS, 'paper', 'the dog ran in', 'Paris');
 });
+
+test('keeping the recomputations (the large-model session setting) changes no output, GPT-2 and Llama', async () => {
+  const names = [IO.loss, IO.predictionLogProbs, IO.ff1Input, IO.ff2Vjp, IO.gramFf1Input, IO.gramFf1Vjp, IO.gramFf2Input, IO.gramFf2Vjp];
+  for (const [kind, write] of [
+    ['gpt2', (dir: string) => writeTinyGpt2(dir)],
+    ['llama', (dir: string) => writeTinyLlama(dir, { kind: 'llama' })],
+  ] as const) {
+    const dir = path.join(root, `recompute-${kind}`);
+    write(dir);
+    const model = await loadModel(dir);
+    const plan = planLoss(model.tokenizer, { prompt: 'the cat sat on', target: 'the mat', lossMode: 'continuation', maxTokens: 64 });
+    const outputs = [];
+    for (const keepRecomputations of [false, true]) {
+      const engine = new BackwardLensEngine(model, '', { computeDType: 'float64', cacheDir: root, keepRecomputations });
+      try {
+        outputs.push(await engine.run(plan, names));
+      } finally {
+        await engine.dispose();
+      }
+    }
+    for (const name of names) {
+      const [merged, kept] = outputs.map((o) => o[name].data as Float64Array);
+      const scale = Math.max(...merged.map(Math.abs));
+      assert.ok(scale > 0, `${kind} ${name} is not all zero`);
+      const difference = Math.max(...merged.map((v, i) => Math.abs(v - kept[i])));
+      assert.ok(difference <= 1e-12 * scale, `${kind} ${name}: differs by ${difference} (scale ${scale})`);
+    }
+  }
+});
