@@ -4,10 +4,12 @@
  */
 import * as ort from 'onnxruntime-node';
 import type { ModelDescription } from '../model/description';
-import { buildGradientGraph, buildLensGraph, IO, LensGraphOptions, MAX_LENS_TOP_K } from '../graph/backwardLensGraph';
+import { buildGradientGraph, buildLensGraph, IO, LensGraphOptions, MAX_LENS_TOP_K, unembeddingChunkName, UnembeddingSource, vocabChunks } from '../graph/backwardLensGraph';
+import { unembeddingName } from '../graph/models/transformer';
+import { readWeightValues } from '../model/weightValues';
 import type { Graph } from '../graph/graph';
 import { toOnnxBytes } from '../graph/onnx';
-import type { BackwardLensResult, LayerResult, LensRow, ScoredToken, TokenInfo } from '../result/schema';
+import type { BackwardLensResult, ExecutionProviderName, LayerResult, LensRow, ScoredToken, TokenInfo } from '../result/schema';
 import { Precision, PRECISIONS, RESULT_SCHEMA } from '../result/schema';
 import type { AnalysisRequest, Engine, EngineOptions } from './api';
 import { frobeniusNorm, gradientRank } from './gradientRank';
@@ -22,9 +24,16 @@ export interface EngineInternals {
   factorOutputs?: boolean;
   /** Overrides the model-size rule of KEEP_RECOMPUTATIONS_FROM_BYTES_PER_TOKEN (tests run both on tiny models). */
   keepRecomputations?: boolean;
+  /** Overrides the provider rule of unembeddingSource (tests run the GPU layout on the CPU). */
+  unembedding?: UnembeddingSource;
 }
 
 type Outputs = ort.InferenceSession.ReturnType;
+
+/** A live session and whether it is fed the unembedding (see unembeddingSource). */
+interface EngineSession extends LiveSession {
+  unembedding: UnembeddingSource;
+}
 
 type SessionLayout = Pick<SessionRequest, 'prepackWeights' | 'memoryArena' | 'disabledOptimizers'>;
 
@@ -64,8 +73,9 @@ interface LensOutputs {
 }
 
 export class BackwardLensEngine implements Engine {
-  private readonly compiled = new Map<string, Promise<LiveSession>>();
+  private readonly compiled = new Map<string, Promise<EngineSession>>();
   private readonly tokenTexts = new Map<number, string>();
+  private unembedding: Float32Array | undefined;
   executionProvider: Engine['executionProvider'] = 'cpu';
   executionProviderNote: string | undefined;
 
@@ -83,40 +93,81 @@ export class BackwardLensEngine implements Engine {
     return this.options.computeDType ?? 'float32';
   }
 
+  /**
+   * On the CPU both sessions are fed D from one buffer: as initializers, the gradient session maps
+   * D and the lens session keeps a prepacked copy, 147 MB more for GPT-2 small (measured peak RSS
+   * over the weights at T = 128: 530 → 386 MB, at T = 32: 395 → 230 MB; warm time within noise,
+   * the lens GEMMs packing D's chunks per call instead of once). A GPU session keeps D on the
+   * device as an initializer, since feeding it would copy it there on every run.
+   */
+  private unembeddingSource(provider: ExecutionProviderName, projection: Precision): UnembeddingSource {
+    // A float16 lens keeps D an initializer on the CPU too (it is a GPU option): fed, its
+    // log-probabilities missed the float64 lens of half-precision D by 2·10⁻⁴ there, onnxruntime
+    // having no CPU float16 Gemm and rewriting the casts around it.
+    return this.options.unembedding ?? (provider === 'cpu' && projection === 'float32' ? 'input' : 'initializer');
+  }
+
+  /** D as float32, read once and shared by every CPU session's feeds. */
+  private unembeddingValues(): Float32Array {
+    if (!this.unembedding) {
+      const ref = this.model.weights[unembeddingName(this.model.config)];
+      this.unembedding = readWeightValues(ref, this.options.weightData?.[this.model.weightFiles.indexOf(ref.file)]);
+    }
+    return this.unembedding;
+  }
+
+  /** The unembedding inputs of a session fed D: the whole of it, and for the lens, a view per vocabulary chunk. */
+  private unembeddingFeeds(live: EngineSession, chunks: boolean): Record<string, ort.Tensor> {
+    if (live.unembedding !== 'input') return {};
+    const { vocabSize, hiddenSize: d } = this.model.config;
+    const values = this.unembeddingValues();
+    const feeds: Record<string, ort.Tensor> = { [IO.unembedding]: new ort.Tensor('float32', values, [vocabSize, d]) };
+    if (chunks) {
+      for (const { first, size } of vocabChunks(vocabSize)) {
+        feeds[unembeddingChunkName(first)] = new ort.Tensor('float32', values.subarray(first * d, (first + size) * d), [size, d]);
+      }
+    }
+    return feeds;
+  }
+
   private get keepsRecomputations(): boolean {
     const { layers, intermediateSize } = this.model.config;
     return this.options.keepRecomputations ?? layers * intermediateSize * 4 >= KEEP_RECOMPUTATIONS_FROM_BYTES_PER_TOKEN;
   }
 
   /** Compiles a graph and opens its session once; later calls reuse it. */
-  private session(key: string, build: () => Graph, layout: SessionLayout): Promise<LiveSession> {
+  private session(key: string, build: (unembedding: UnembeddingSource) => Graph, layout: SessionLayout, projection: Precision = 'float32'): Promise<EngineSession> {
     let pending = this.compiled.get(key);
     if (!pending) {
-      pending = this.open(key, build, layout);
+      pending = this.open(key, build, layout, projection);
       this.compiled.set(key, pending);
       pending.catch(() => this.compiled.delete(key));
     }
     return pending;
   }
 
-  private gradientSession(matmuls: Precision = 'float32'): Promise<LiveSession> {
+  private gradientSession(matmuls: Precision = 'float32'): Promise<EngineSession> {
     const key = `gradient${matmuls === 'float16' ? ' float16-matmuls' : ''}`;
-    return this.session(key, () => buildGradientGraph(this.model, this.computeDType, { factorOutputs: this.options.factorOutputs, matmuls }), {
+    return this.session(key, (unembedding) => buildGradientGraph(this.model, this.computeDType, { factorOutputs: this.options.factorOutputs, matmuls, unembedding }), {
       prepackWeights: false,
       memoryArena: false,
       disabledOptimizers: this.keepsRecomputations ? ['CommonSubexpressionElimination', ...(this.computeDType === 'float64' ? ['QuickGeluFusion'] : [])] : [],
     });
   }
 
-  private lensSession(lens: LensVariant): Promise<LiveSession> {
+  private lensSession(lens: LensVariant): Promise<EngineSession> {
     const key = `${lens.normalized ? 'normalized' : 'paper'} lens${lens.projection === 'float16' ? ' float16' : ''}`;
-    return this.session(key, () => buildLensGraph(this.model, { computeDType: this.computeDType, ...lens }), { prepackWeights: true, memoryArena: true, disabledOptimizers: [] });
+    return this.session(key, (unembedding) => buildLensGraph(this.model, { computeDType: this.computeDType, ...lens, unembedding }), {
+      prepackWeights: true,
+      memoryArena: true,
+      disabledOptimizers: [],
+    }, lens.projection);
   }
 
-  private async open(key: string, build: () => Graph, layout: SessionLayout): Promise<LiveSession> {
+  private async open(key: string, build: (unembedding: UnembeddingSource) => Graph, layout: SessionLayout, projection: Precision): Promise<EngineSession> {
     const started = performance.now();
     const live = await createLiveSession({
-      graphBytes: toOnnxBytes(build(), `backward-lens-${key.replace(/ /g, '-')}`),
+      graphFor: (provider) => toOnnxBytes(build(this.unembeddingSource(provider, projection)), `backward-lens-${key.replace(/ /g, '-')}`),
       weightFiles: this.model.weightFiles,
       executionProvider: this.options.executionProvider ?? 'auto',
       cacheDir: this.options.cacheDir ?? defaultCacheDir(),
@@ -129,7 +180,7 @@ export class BackwardLensEngine implements Engine {
     this.options.log?.(
       `compiled the ${key} graph of ${this.model.name} on ${live.executionProvider} in ${compileMs.toFixed(0)} ms, weights via ${live.weightsVia}${live.executionProviderNote ? `; ${live.executionProviderNote}` : ''}`,
     );
-    return live;
+    return { ...live, unembedding: this.unembeddingSource(live.executionProvider, projection) };
   }
 
   async analyze(request: AnalysisRequest): Promise<BackwardLensResult> {
@@ -152,7 +203,7 @@ export class BackwardLensEngine implements Engine {
     // Wall time, not the sum of both sessions' compile times: they are built concurrently.
     const compileMs = performance.now() - waitStarted;
     const started = performance.now();
-    const outputs = await gradient.session.run(this.feeds(plan, request.topK), [
+    const outputs = await gradient.session.run(this.feeds(gradient, plan, request.topK), [
       IO.loss, IO.predictionIds, IO.predictionLogProbs, IO.ff1Input, IO.ff2Vjp,
       IO.gramFf1Input, IO.gramFf1Vjp, IO.gramFf2Input, IO.gramFf2Vjp,
     ]);
@@ -167,7 +218,7 @@ export class BackwardLensEngine implements Engine {
    * rows. Zero vectors with the same rank token give the same read-out, so each such pair is
    * projected once (δ is exactly 0 at every last-layer position that carries no loss).
    */
-  private async runLens(live: LiveSession, gradientOutputs: Outputs, plan: LossPlan, topK: number, signal?: AbortSignal): Promise<LensOutputs> {
+  private async runLens(live: EngineSession, gradientOutputs: Outputs, plan: LossPlan, topK: number, signal?: AbortSignal): Promise<LensOutputs> {
     const d = this.model.config.hiddenSize;
     const ff1 = gradientOutputs[IO.ff1Input].data as Float32Array;
     const ff2 = gradientOutputs[IO.ff2Vjp].data as Float32Array;
@@ -188,6 +239,7 @@ export class BackwardLensEngine implements Engine {
       bottomLogProbs: new Float32Array(rows * topK),
     };
     const blockRows = Math.ceil(rows / Math.ceil(rows / LENS_BLOCK_ROWS));
+    const unembedding = this.unembeddingFeeds(live, true);
     for (let first = 0; first < rows; first += blockRows) {
       signal?.throwIfAborted();
       const count = Math.min(blockRows, rows - first);
@@ -195,6 +247,7 @@ export class BackwardLensEngine implements Engine {
         [IO.lensVectors]: new ort.Tensor(this.computeDType, vectors.subarray(first * d, (first + count) * d), [count, d]),
         [IO.lensRankIds]: new ort.Tensor('int64', rankIds.subarray(first, first + count), [count]),
         [IO.topK]: new ort.Tensor('int64', BigInt64Array.of(BigInt(topK)), [1]),
+        ...unembedding,
       });
       read.norms.set(out[IO.norms].data as Float32Array, first);
       read.ranks.set(out[IO.targetRanks].data as Float32Array, first);
@@ -209,7 +262,7 @@ export class BackwardLensEngine implements Engine {
   /** Raw gradient-graph outputs for a plan (tests read the vectors and factors from here). */
   async run(plan: LossPlan, names: string[], topK = 1): Promise<Outputs> {
     const live = await this.gradientSession();
-    return live.session.run(this.feeds(plan, topK), names);
+    return live.session.run(this.feeds(live, plan, topK), names);
   }
 
   async predictNext(prompt: string, k: number): Promise<ScoredToken[]> {
@@ -221,10 +274,11 @@ export class BackwardLensEngine implements Engine {
   async dispose(): Promise<void> {
     const sessions = await Promise.allSettled(this.compiled.values());
     this.compiled.clear();
+    this.unembedding = undefined;
     for (const s of sessions) if (s.status === 'fulfilled') await s.value.session.release();
   }
 
-  private feeds(plan: LossPlan, topK: number): Record<string, ort.Tensor> {
+  private feeds(live: EngineSession, plan: LossPlan, topK: number): Record<string, ort.Tensor> {
     const scored = plan.inputIds.map((_, i) => i).filter((i) => plan.lossWeights[i] !== 0 || i === plan.predictPosition);
     const int64 = (values: number[]) => new ort.Tensor('int64', BigInt64Array.from(values, BigInt), [values.length]);
     const floats = this.options.computeDType === 'float64' ? Float64Array : Float32Array;
@@ -235,6 +289,7 @@ export class BackwardLensEngine implements Engine {
       [IO.lossWeights]: new ort.Tensor(this.options.computeDType ?? 'float32', floats.from(scored.map((i) => plan.lossWeights[i])), [scored.length]),
       [IO.predictIndex]: int64([scored.indexOf(plan.predictPosition)]),
       [IO.topK]: int64([topK]),
+      ...this.unembeddingFeeds(live, false),
     };
   }
 

@@ -16,16 +16,17 @@ import type { ExecutionProviderChoice } from './api';
 import { weightFileLocation } from '../graph/backwardLensGraph';
 
 export interface SessionRequest {
-  graphBytes: Uint8Array;
+  /** The graph's ONNX bytes for the provider the session will run on (they may differ by provider). */
+  graphFor: (provider: ExecutionProviderName) => Uint8Array;
   weightFiles: string[];
   executionProvider: ExecutionProviderChoice;
   cacheDir: string;
   /** Replaces the weight files' bytes (tests perturb weights this way). */
   weightData?: Uint8Array[];
   /**
-   * Let onnxruntime keep a re-laid-out copy of the Gemm weights. Worth its memory and start-up
-   * time only where one Gemm dominates (the lens's [rows × d]·[d × V]); the gradient graph's
-   * many thin [T × d] Gemms gain little from it.
+   * Let onnxruntime keep a re-laid-out copy of the Gemm weights that are initializers. Worth its
+   * memory and start-up time only where one Gemm dominates (the lens's [rows × d]·[d × V], where
+   * D is an initializer); the gradient graph's many thin [T × d] Gemms gain little from it.
    */
   prepackWeights: boolean;
   /**
@@ -94,25 +95,26 @@ export async function createLiveSession(request: SessionRequest): Promise<LiveSe
   ort.env.logLevel = 'fatal';
   if (request.executionProvider !== 'cpu') {
     try {
-      return { ...(await open(request, ['cuda'])), executionProvider: 'cuda', executionProviderNote: undefined };
+      return { ...(await open(request, 'cuda')), executionProvider: 'cuda', executionProviderNote: undefined };
     } catch (error) {
       if (request.executionProvider === 'cuda') throw new ExecutionProviderError(`CUDA was requested but ${cudaFailure(error)}; use --provider cpu (setting "backwardLens.executionProvider": "cpu").`);
       const note = cudaFailure(error);
-      return { ...(await open(request, ['cpu'])), executionProvider: 'cpu', executionProviderNote: note };
+      return { ...(await open(request, 'cpu')), executionProvider: 'cpu', executionProviderNote: note };
     }
   }
-  return { ...(await open(request, ['cpu'])), executionProvider: 'cpu', executionProviderNote: undefined };
+  return { ...(await open(request, 'cpu')), executionProvider: 'cpu', executionProviderNote: undefined };
 }
 
-async function open(request: SessionRequest, providers: string[]): Promise<Omit<LiveSession, 'executionProvider' | 'executionProviderNote'>> {
-  const options = sessionOptions(providers, request);
+async function open(request: SessionRequest, provider: ExecutionProviderName): Promise<Omit<LiveSession, 'executionProvider' | 'executionProviderNote'>> {
+  const options = sessionOptions([provider], request);
+  const graphBytes = request.graphFor(provider);
   if (!request.weightData) {
-    const modelPath = linkedGraph(request);
+    const modelPath = linkedGraph(request, graphBytes);
     if (modelPath) return { session: await ort.InferenceSession.create(modelPath, options), weightsVia: 'hard-link' };
   }
   const data = request.weightData ?? request.weightFiles.map((file) => fs.readFileSync(file));
   const externalData = data.map((bytes, i) => ({ path: weightFileLocation(i), data: bytes }));
-  const session = await ort.InferenceSession.create(request.graphBytes, { ...options, externalData });
+  const session = await ort.InferenceSession.create(graphBytes, { ...options, externalData });
   return { session, weightsVia: 'memory' };
 }
 
@@ -120,8 +122,8 @@ async function open(request: SessionRequest, providers: string[]): Promise<Omit<
  * Writes the graph under cacheDir/<sha256 of graph and weight identities>/ with hard links to
  * the weights, reusing an earlier folder; undefined when hard links are impossible here.
  */
-function linkedGraph(request: SessionRequest): string | undefined {
-  const key = createHash('sha256').update(request.graphBytes);
+function linkedGraph(request: SessionRequest, graphBytes: Uint8Array): string | undefined {
+  const key = createHash('sha256').update(graphBytes);
   for (const file of request.weightFiles) {
     const stat = fs.statSync(file);
     key.update(`${path.resolve(file)}:${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}`);
@@ -137,7 +139,7 @@ function linkedGraph(request: SessionRequest): string | undefined {
       fs.linkSync(file, link);
     });
     const temporary = `${modelPath}.${process.pid}.tmp`;
-    fs.writeFileSync(temporary, request.graphBytes);
+    fs.writeFileSync(temporary, graphBytes);
     fs.renameSync(temporary, modelPath);
     return modelPath;
   } catch {

@@ -14,12 +14,25 @@ import * as plain from './plain';
 
 export type ComputeDType = 'float32' | 'float64';
 
+/**
+ * Where a graph reads the unembedding D. 'initializer': a slice of the weight file, like every
+ * other weight (a GPU session keeps it on the device). 'input': fed on every run from one float32
+ * buffer the engine holds, as IO.unembedding and, for the lens, one view per vocabulary chunk
+ * (unembeddingChunkName). On the CPU that keeps a single copy of D for both sessions: as
+ * initializers, the gradient session maps D and the lens session keeps a prepacked copy of it.
+ */
+export type UnembeddingSource = 'initializer' | 'input';
+
+/** The lens input holding D's rows [first, first + chunk size). */
+export const unembeddingChunkName = (first: number) => `unembedding_${first}`;
+
 export interface LensGraphOptions {
   computeDType: ComputeDType;
   /** L2-normalise every vector before the lens (the paper's optional variant). */
   normalized: boolean;
   /** float16: the projection GEMM reads half-precision vectors and unembedding (GPU tensor cores); the reductions stay in computeDType. */
   projection: Precision;
+  unembedding: UnembeddingSource;
 }
 
 /** External data locations are `weights-<i>.bin`, i indexing `description.weightFiles`. */
@@ -34,6 +47,7 @@ export const IO = {
   predictIndex: 'predict_index',
   lensVectors: 'lens_vectors',
   lensRankIds: 'lens_rank_ids',
+  unembedding: 'unembedding',
   topK: 'top_k',
   loss: 'loss',
   predictionIds: 'prediction_ids',
@@ -68,6 +82,8 @@ export interface GradientGraphOptions {
   factorOutputs?: boolean;
   /** Precision of the blocks' weight matmuls (see `forward`); default float32. */
   matmuls?: Precision;
+  /** Default: initializer. */
+  unembedding?: UnembeddingSource;
 }
 
 export function buildGradientGraph(model: ModelDescription, dtype: ComputeDType, options: GradientGraphOptions = {}): Graph {
@@ -79,7 +95,7 @@ export function buildGradientGraph(model: ModelDescription, dtype: ComputeDType,
   const predictIndex = g.input(IO.predictIndex, 'int64', [1]);
   const topK = g.input(IO.topK, 'int64', [1]);
 
-  const pass = forward(g, model.config, weightSource(g, model, dtype), inputIds, options.matmuls ?? 'float32');
+  const pass = forward(g, model.config, weightSource(g, model, dtype, options.unembedding ?? 'initializer'), inputIds, options.matmuls ?? 'float32');
   const scored = selectRows(g, pass.finalResidual, scoredPositions);
   const logProbs = op.logSoftmax(g, op.linear(g, pass.finalNorm(scored), pass.unembedding, true));
   const loss = weightedNll(g, logProbs, targetIds, lossWeights, model.config.vocabSize);
@@ -145,7 +161,7 @@ export function buildLensGraph(model: ModelDescription, options: LensGraphOption
   const vectors = g.input(IO.lensVectors, options.computeDType, [BLOCK, width]);
   const rankIds = g.input(IO.lensRankIds, 'int64', [BLOCK]);
   const k = g.input(IO.topK, 'int64', [1]);
-  const head = outputHead(g, model.config, weightSource(g, model, options.computeDType));
+  const head = outputHead(g, model.config, weightSource(g, model, options.computeDType, options.unembedding));
 
   const norms = plain.reduceL2(g, vectors);
   g.output(norms, IO.norms);
@@ -162,8 +178,12 @@ export function buildLensGraph(model: ModelDescription, options: LensGraphOption
   const projectionInput = options.projection === 'float16' ? plain.castPlain(g, normed, 'float16') : normed;
 
   const chunks = vocabChunks(vocabSize);
+  const chunkWeights = (chunk: { first: number; size: number }) =>
+    options.unembedding === 'input'
+      ? op.cast(g, g.input(unembeddingChunkName(chunk.first), 'float32', [chunk.size, width]), projectionInput.dtype)
+      : unembeddingRows(g, model, projectionInput.dtype, chunk.first, chunk.size);
   const summaries = chunks.map((chunk) =>
-    chunkSummary(g, { projectionInput, logitDType: normed.dtype, weights: unembeddingRows(g, model, projectionInput.dtype, chunk.first, chunk.size), chunk, k, rankColumn, rankLogit }),
+    chunkSummary(g, { projectionInput, logitDType: normed.dtype, weights: chunkWeights(chunk), chunk, k, rankColumn, rankLogit }),
   );
   const merged = mergeChunkSummaries(g, summaries, k);
   g.output(op.sub(g, merged.top.values, merged.logSumExp), IO.topLogProbs);
@@ -238,9 +258,14 @@ function mergeChunkSummaries(g: Graph, summaries: Tensor[], k: Tensor) {
   };
 }
 
-function weightSource(g: Graph, model: ModelDescription, dtype: DType): (name: string) => Tensor {
+function weightSource(g: Graph, model: ModelDescription, dtype: DType, unembedding: UnembeddingSource): (name: string) => Tensor {
   const byLocation = new Map<string, Tensor>();
+  let fedUnembedding: Tensor | undefined;
   return (name) => {
+    if (unembedding === 'input' && name === unembeddingName(model.config)) {
+      fedUnembedding ??= op.cast(g, g.input(IO.unembedding, 'float32', [model.config.vocabSize, model.config.hiddenSize]), dtype);
+      return fedUnembedding;
+    }
     const ref = model.weights[name];
     if (!ref) throw new Error(`model ${model.name} has no weight ${name}`);
     const fileIndex = model.weightFiles.indexOf(ref.file);

@@ -11,7 +11,8 @@ import { LENS_VOCAB_CHUNK, MAX_LENS_TOP_K, vocabChunks } from '../../src/graph/b
 import type { ModelDescription } from '../../src/model/description';
 import type { LensRow } from '../../src/result/schema';
 import { makeTempDir, readWeightValues, removeDir } from '../support/fixtures';
-import { float16BitsToFloat32, float32ToFloat16Bits, writeTinyGpt2 } from '../support/tinyModels';
+import { float16BitsToFloat32 } from '../../src/model/weightValues';
+import { float32ToFloat16Bits, writeTinyGpt2 } from '../support/tinyModels';
 
 const root = makeTempDir('lens');
 
@@ -135,6 +136,28 @@ test('float16 projection: every cell equals the float64 lens of half-precision v
     }
   }
   assert.ok(differsFromExact, 'half-precision rounding shows in the log-probabilities (the float16 graph really ran)');
+});
+
+test('the GPU layout (unembedding as an initializer) gives the read-out of the CPU layout (unembedding fed)', async () => {
+  const fed = await gpt2Engine();
+  const stored = await openEngine(path.join(root, 'gpt2'), { executionProvider: 'cpu', cacheDir: path.join(root, 'cache'), unembedding: 'initializer' });
+  try {
+    const request = { prompt: 'The cat sat on the mat', target: ' Paris', lossMode: 'paper' as const, topK: 5 };
+    const [a, b] = [await fed.analyze(request), await stored.analyze(request)];
+    assert.equal(a.loss, b.loss);
+    a.layers.forEach((layer, l) => {
+      for (const kind of ['ff1', 'ff2'] as const) {
+        const [x, y] = [layer[kind], b.layers[l][kind]];
+        assert.deepEqual(x.targetRank, y.targetRank, `layer ${l} ${kind} ranks`);
+        x.top.forEach((cell, i) => cell.forEach((t, j) => {
+          assert.equal(t.id, y.top[i][j].id, `layer ${l} ${kind} position ${i} top ${j}`);
+          assert.ok(Math.abs(Math.log(t.prob) - Math.log(y.top[i][j].prob)) < 1e-5, `layer ${l} ${kind} position ${i} top ${j} log-prob`);
+        }));
+      }
+    });
+  } finally {
+    await stored.dispose();
+  }
 });
 
 test('top-k above the lens maximum and an unknown projection are refused with what is allowed', async () => {

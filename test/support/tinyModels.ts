@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { bfloat16BitsToFloat32, float16BitsToFloat32 } from '../../src/model/weightValues';
 
 export type TinyDType = 'float32' | 'float16' | 'bfloat16';
 
@@ -245,11 +246,6 @@ export function float32ToBfloat16Bits(value: number): number {
   return ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16) & 0xffff; // round to nearest even
 }
 
-export function bfloat16BitsToFloat32(bits: number): number {
-  u32[0] = bits << 16;
-  return f32[0];
-}
-
 /** Round-to-nearest-even float16 for the finite, modest values these models hold (no NaN/Inf handling needed). */
 export function float32ToFloat16Bits(value: number): number {
   f32[0] = value;
@@ -272,15 +268,6 @@ function roundShift(value: number, shift: number): number {
   let result = value >>> shift;
   if (remainder > half || (remainder === half && (result & 1) === 1)) result += 1;
   return result;
-}
-
-export function float16BitsToFloat32(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >>> 10) & 0x1f;
-  const mantissa = bits & 0x3ff;
-  if (exponent === 0) return sign * mantissa * 2 ** -24;
-  if (exponent === 31) return mantissa ? NaN : sign * Infinity;
-  return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
 }
 
 /** Normal(0, 0.1) values; norm gains are 1 + Normal(0, 0.1) so activations keep their scale. */
