@@ -118,14 +118,19 @@ export function buildGradientGraph(model: ModelDescription, dtype: ComputeDType,
   g.output(stack((l) => l.ff1Input), IO.ff1Input);
   g.output(stack((l) => l.ff2Vjp), IO.ff2Vjp);
   // Each layer's Grams straight from its factors, so its [T, d_ff] tensors can be freed there.
-  g.output(stack((l) => gram(g, l.ff1Input)), IO.gramFf1Input);
   g.output(stack((l) => gram(g, l.ff1Vjp)), IO.gramFf1Vjp);
-  g.output(stack((l) => gram(g, l.ff2Input)), IO.gramFf2Input);
   g.output(stack((l) => gram(g, l.ff2Vjp)), IO.gramFf2Vjp);
   if (options.factorOutputs) {
     g.output(stack((l) => l.ff1Vjp), IO.ff1Vjp);
     g.output(stack((l) => l.ff2Input), IO.ff2Input);
   }
+  // onnxruntime orders the nodes by a depth-first walk back from the leaves, latest-emitted
+  // first. Emitted last, and layer 0's first in reverse, the Grams of forward tensors are
+  // reached first, each right after its own layer: h_i [T, d_ff] is freed there instead of
+  // staying alive through the whole backward pass.
+  const forwardGrams = (pick: (layer: (typeof layers)[number]) => Tensor) => layers.map(pick).reverse().map((t) => gram(g, t)).reverse();
+  g.output(stackLayers(g, forwardGrams((l) => l.ff1Input)), IO.gramFf1Input);
+  g.output(stackLayers(g, forwardGrams((l) => l.ff2Input)), IO.gramFf2Input);
   return g;
 }
 
