@@ -14,6 +14,8 @@ import * as ort from 'onnxruntime-node';
 import type { ExecutionProviderName } from '../result/schema';
 import type { ExecutionProviderChoice } from './api';
 import { weightFileLocation } from '../graph/backwardLensGraph';
+import { Graph } from '../graph/graph';
+import { toOnnxBytes } from '../graph/onnx';
 
 export interface SessionRequest {
   /** The graph's ONNX bytes for the provider the session will run on (they may differ by provider). */
@@ -94,15 +96,39 @@ export async function createLiveSession(request: SessionRequest): Promise<LiveSe
   // on the CPU; every failure reaches the user through our own errors and notes instead.
   ort.env.logLevel = 'fatal';
   if (request.executionProvider !== 'cpu') {
-    try {
-      return { ...(await open(request, 'cuda')), executionProvider: 'cuda', executionProviderNote: undefined };
-    } catch (error) {
-      if (request.executionProvider === 'cuda') throw new ExecutionProviderError(`CUDA was requested but ${cudaFailure(error)}; use --provider cpu (setting "backwardLens.executionProvider": "cpu").`);
-      const note = cudaFailure(error);
-      return { ...(await open(request, 'cpu')), executionProvider: 'cpu', executionProviderNote: note };
+    let failure = await cudaUnavailable();
+    if (!failure) {
+      try {
+        return { ...(await open(request, 'cuda')), executionProvider: 'cuda', executionProviderNote: undefined };
+      } catch (error) {
+        failure = cudaFailure(error);
+      }
     }
+    if (request.executionProvider === 'cuda') throw new ExecutionProviderError(`CUDA was requested but ${failure}; use --provider cpu (setting "backwardLens.executionProvider": "cpu").`);
+    return { ...(await open(request, 'cpu')), executionProvider: 'cpu', executionProviderNote: failure };
   }
   return { ...(await open(request, 'cpu')), executionProvider: 'cpu', executionProviderNote: undefined };
+}
+
+let cudaProbe: Promise<string | undefined> | undefined;
+
+/**
+ * Why CUDA cannot start in this process, or undefined if it can: probed once, with a one-node
+ * graph, so that a machine without CUDA builds no graph for it (the CUDA and CPU graphs differ).
+ */
+function cudaUnavailable(): Promise<string | undefined> {
+  cudaProbe ??= (async () => {
+    const g = new Graph();
+    g.output(g.input('x', 'float32', [1]), 'y');
+    try {
+      const session = await ort.InferenceSession.create(toOnnxBytes(g, 'cuda-probe'), { executionProviders: ['cuda'] });
+      await session.release();
+      return undefined;
+    } catch (error) {
+      return cudaFailure(error);
+    }
+  })();
+  return cudaProbe;
 }
 
 async function open(request: SessionRequest, provider: ExecutionProviderName): Promise<Omit<LiveSession, 'executionProvider' | 'executionProviderNote'>> {
