@@ -96,7 +96,7 @@ export class BackwardLensEngine implements Engine {
   /**
    * On the CPU both sessions are fed D from one buffer: as initializers, the gradient session maps
    * D and the lens session keeps a prepacked copy, 147 MB more for GPT-2 small (measured peak RSS
-   * over the weights at T = 128: 530 → 386 MB, at T = 32: 395 → 230 MB; warm time within noise,
+   * over the weights at T = 128: 530 → 386 MB, at T = 32: 395 → 230 MB; warm time 2–4 % more,
    * the lens GEMMs packing D's chunks per call instead of once). A GPU session keeps D on the
    * device as an initializer, since feeding it would copy it there on every run.
    */

@@ -160,8 +160,9 @@ test('the GPU layout (unembedding as an initializer) gives the read-out of the C
   }
 });
 
-test('top-k above the lens maximum and an unknown projection are refused with what is allowed', async () => {
+test('top-k above the lens maximum and an unknown projection or matmul precision are refused with what is allowed', async () => {
   const engine = await gpt2Engine();
   await assert.rejects(engine.analyze({ prompt: 'The cat', target: ' sat', lossMode: 'paper', topK: MAX_LENS_TOP_K + 1 }), new RegExp(`from 1 to ${MAX_LENS_TOP_K}`));
   await assert.rejects(engine.analyze({ prompt: 'The cat', target: ' sat', lossMode: 'paper', topK: 5, projection: 'bfloat16' as never }), /projection must be float32 or float16/);
+  await assert.rejects(engine.analyze({ prompt: 'The cat', target: ' sat', lossMode: 'paper', topK: 5, matmuls: 'int8' as never }), /matmuls must be float32 or float16/);
 });
