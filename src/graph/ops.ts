@@ -4,7 +4,7 @@
  * need no gradient, so no dead backward nodes are emitted.
  */
 import { Dim, DType, Graph, ONNX_TYPE, Shape, Tensor, VjpRule } from './graph';
-import { shapeOf, zerosLike } from './plain';
+import { castPlain, maximum, reduceMax, shapeOf, zerosLike } from './plain';
 
 // ---------- shape reasoning ----------
 
@@ -276,14 +276,11 @@ export function halfLinear(g: Graph, x: Tensor, weight: Tensor, weightIsOutIn: b
 }
 
 function rowScaledHalfGemm(g: Graph, x: Tensor, weight: Tensor, transB: boolean): Tensor {
-  const rowMax = g.node('ReduceMax', [g.node('Abs', [x], [{ dtype: x.dtype, shape: x.shape }])[0]], [{ dtype: x.dtype, shape: [x.shape[0], 1] }], { axes: [1], keepdims: 1 })[0];
+  const rowMax = reduceMax(g, g.node('Abs', [x], [{ dtype: x.dtype, shape: x.shape }])[0]);
   // A zero row (δ where no loss reaches) keeps scale 1e-30 and stays exactly zero.
-  const scale = g.node('Max', [rowMax, g.scalar(1e-30, x.dtype)], [{ dtype: x.dtype, shape: rowMax.shape }])[0];
-  const rows = g.node('Cast', [g.node('Div', [x, scale], [{ dtype: x.dtype, shape: x.shape }])[0]], [{ dtype: 'float16', shape: x.shape }], { to: ONNX_TYPE.float16 })[0];
-  const outFeatures = weight.shape[transB ? 0 : 1];
-  const product = g.node('Gemm', [rows, weight], [{ dtype: 'float16', shape: [x.shape[0], outFeatures] }], { transB: transB ? 1 : 0 })[0];
-  const widened = g.node('Cast', [product], [{ dtype: x.dtype, shape: product.shape }], { to: ONNX_TYPE[x.dtype] })[0];
-  return g.node('Mul', [widened, scale], [{ dtype: x.dtype, shape: product.shape }])[0];
+  const scale = maximum(g, rowMax, g.scalar(1e-30, x.dtype), rowMax.shape);
+  const product = linear(g, castPlain(g, div(g, x, scale), 'float16'), weight, transB);
+  return mul(g, castPlain(g, product, x.dtype), scale);
 }
 
 /** dW = dyᵀ·x for a [out, in] weight, xᵀ·dy for an [in, out] one: Σ_i over the T rows. */
