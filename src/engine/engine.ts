@@ -30,11 +30,6 @@ export interface EngineInternals {
 
 type Outputs = ort.InferenceSession.ReturnType;
 
-/** A live session and whether it is fed the unembedding (see unembeddingSource). */
-interface EngineSession extends LiveSession {
-  unembedding: UnembeddingSource;
-}
-
 type SessionLayout = Pick<SessionRequest, 'prepackWeights' | 'memoryArena' | 'disabledOptimizers'>;
 
 type LensVariant = Pick<LensGraphOptions, 'normalized' | 'projection'>;
@@ -73,7 +68,7 @@ interface LensOutputs {
 }
 
 export class BackwardLensEngine implements Engine {
-  private readonly compiled = new Map<string, Promise<EngineSession>>();
+  private readonly compiled = new Map<string, Promise<LiveSession>>();
   private readonly tokenTexts = new Map<number, string>();
   private unembedding: Float32Array | undefined;
   executionProvider: Engine['executionProvider'] = 'cpu';
@@ -116,16 +111,15 @@ export class BackwardLensEngine implements Engine {
     return this.unembedding;
   }
 
-  /** The unembedding inputs of a session fed D: the whole of it, and for the lens, a view per vocabulary chunk. */
-  private unembeddingFeeds(live: EngineSession, chunks: boolean): Record<string, ort.Tensor> {
-    if (live.unembedding !== 'input') return {};
+  /** D for a session whose graph takes it as inputs: the whole of it, and (the lens) a view per vocabulary chunk. */
+  private unembeddingFeeds(session: ort.InferenceSession): Record<string, ort.Tensor> {
+    if (!session.inputNames.includes(IO.unembedding)) return {};
     const { vocabSize, hiddenSize: d } = this.model.config;
     const values = this.unembeddingValues();
     const feeds: Record<string, ort.Tensor> = { [IO.unembedding]: new ort.Tensor('float32', values, [vocabSize, d]) };
-    if (chunks) {
-      for (const { first, size } of vocabChunks(vocabSize)) {
-        feeds[unembeddingChunkName(first)] = new ort.Tensor('float32', values.subarray(first * d, (first + size) * d), [size, d]);
-      }
+    for (const { first, size } of vocabChunks(vocabSize)) {
+      const name = unembeddingChunkName(first);
+      if (session.inputNames.includes(name)) feeds[name] = new ort.Tensor('float32', values.subarray(first * d, (first + size) * d), [size, d]);
     }
     return feeds;
   }
@@ -136,38 +130,38 @@ export class BackwardLensEngine implements Engine {
   }
 
   /** Compiles a graph and opens its session once; later calls reuse it. */
-  private session(key: string, build: (unembedding: UnembeddingSource) => Graph, layout: SessionLayout, projection: Precision = 'float32'): Promise<EngineSession> {
+  private session(key: string, build: (provider: ExecutionProviderName) => Graph, layout: SessionLayout): Promise<LiveSession> {
     let pending = this.compiled.get(key);
     if (!pending) {
-      pending = this.open(key, build, layout, projection);
+      pending = this.open(key, build, layout);
       this.compiled.set(key, pending);
       pending.catch(() => this.compiled.delete(key));
     }
     return pending;
   }
 
-  private gradientSession(matmuls: Precision = 'float32'): Promise<EngineSession> {
+  private gradientSession(matmuls: Precision = 'float32'): Promise<LiveSession> {
     const key = `gradient${matmuls === 'float16' ? ' float16-matmuls' : ''}`;
-    return this.session(key, (unembedding) => buildGradientGraph(this.model, this.computeDType, { factorOutputs: this.options.factorOutputs, matmuls, unembedding }), {
+    const build = (provider: ExecutionProviderName) =>
+      buildGradientGraph(this.model, this.computeDType, { factorOutputs: this.options.factorOutputs, matmuls, unembedding: this.unembeddingSource(provider, 'float32') });
+    return this.session(key, build, {
       prepackWeights: false,
       memoryArena: false,
       disabledOptimizers: this.keepsRecomputations ? ['CommonSubexpressionElimination', ...(this.computeDType === 'float64' ? ['QuickGeluFusion'] : [])] : [],
     });
   }
 
-  private lensSession(lens: LensVariant): Promise<EngineSession> {
+  private lensSession(lens: LensVariant): Promise<LiveSession> {
     const key = `${lens.normalized ? 'normalized' : 'paper'} lens${lens.projection === 'float16' ? ' float16' : ''}`;
-    return this.session(key, (unembedding) => buildLensGraph(this.model, { computeDType: this.computeDType, ...lens, unembedding }), {
-      prepackWeights: true,
-      memoryArena: true,
-      disabledOptimizers: [],
-    }, lens.projection);
+    const build = (provider: ExecutionProviderName) =>
+      buildLensGraph(this.model, { computeDType: this.computeDType, ...lens, unembedding: this.unembeddingSource(provider, lens.projection) });
+    return this.session(key, build, { prepackWeights: true, memoryArena: true, disabledOptimizers: [] });
   }
 
-  private async open(key: string, build: (unembedding: UnembeddingSource) => Graph, layout: SessionLayout, projection: Precision): Promise<EngineSession> {
+  private async open(key: string, build: (provider: ExecutionProviderName) => Graph, layout: SessionLayout): Promise<LiveSession> {
     const started = performance.now();
     const live = await createLiveSession({
-      graphFor: (provider) => toOnnxBytes(build(this.unembeddingSource(provider, projection)), `backward-lens-${key.replace(/ /g, '-')}`),
+      graphFor: (provider) => toOnnxBytes(build(provider), `backward-lens-${key.replace(/ /g, '-')}`),
       weightFiles: this.model.weightFiles,
       executionProvider: this.options.executionProvider ?? 'auto',
       cacheDir: this.options.cacheDir ?? defaultCacheDir(),
@@ -180,7 +174,7 @@ export class BackwardLensEngine implements Engine {
     this.options.log?.(
       `compiled the ${key} graph of ${this.model.name} on ${live.executionProvider} in ${compileMs.toFixed(0)} ms, weights via ${live.weightsVia}${live.executionProviderNote ? `; ${live.executionProviderNote}` : ''}`,
     );
-    return { ...live, unembedding: this.unembeddingSource(live.executionProvider, projection) };
+    return live;
   }
 
   async analyze(request: AnalysisRequest): Promise<BackwardLensResult> {
@@ -218,7 +212,7 @@ export class BackwardLensEngine implements Engine {
    * rows. Zero vectors with the same rank token give the same read-out, so each such pair is
    * projected once (δ is exactly 0 at every last-layer position that carries no loss).
    */
-  private async runLens(live: EngineSession, gradientOutputs: Outputs, plan: LossPlan, topK: number, signal?: AbortSignal): Promise<LensOutputs> {
+  private async runLens(live: LiveSession, gradientOutputs: Outputs, plan: LossPlan, topK: number, signal?: AbortSignal): Promise<LensOutputs> {
     const d = this.model.config.hiddenSize;
     const ff1 = gradientOutputs[IO.ff1Input].data as Float32Array;
     const ff2 = gradientOutputs[IO.ff2Vjp].data as Float32Array;
@@ -239,7 +233,7 @@ export class BackwardLensEngine implements Engine {
       bottomLogProbs: new Float32Array(rows * topK),
     };
     const blockRows = Math.ceil(rows / Math.ceil(rows / LENS_BLOCK_ROWS));
-    const unembedding = this.unembeddingFeeds(live, true);
+    const unembedding = this.unembeddingFeeds(live.session);
     for (let first = 0; first < rows; first += blockRows) {
       signal?.throwIfAborted();
       const count = Math.min(blockRows, rows - first);
@@ -278,7 +272,7 @@ export class BackwardLensEngine implements Engine {
     for (const s of sessions) if (s.status === 'fulfilled') await s.value.session.release();
   }
 
-  private feeds(live: EngineSession, plan: LossPlan, topK: number): Record<string, ort.Tensor> {
+  private feeds(live: LiveSession, plan: LossPlan, topK: number): Record<string, ort.Tensor> {
     const scored = plan.inputIds.map((_, i) => i).filter((i) => plan.lossWeights[i] !== 0 || i === plan.predictPosition);
     const int64 = (values: number[]) => new ort.Tensor('int64', BigInt64Array.from(values, BigInt), [values.length]);
     const floats = this.options.computeDType === 'float64' ? Float64Array : Float32Array;
@@ -289,7 +283,7 @@ export class BackwardLensEngine implements Engine {
       [IO.lossWeights]: new ort.Tensor(this.options.computeDType ?? 'float32', floats.from(scored.map((i) => plan.lossWeights[i])), [scored.length]),
       [IO.predictIndex]: int64([scored.indexOf(plan.predictPosition)]),
       [IO.topK]: int64([topK]),
-      ...this.unembeddingFeeds(live, false),
+      ...this.unembeddingFeeds(live.session),
     };
   }
 

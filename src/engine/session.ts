@@ -56,9 +56,9 @@ export function defaultCacheDir(): string {
   return path.join(base, 'backward-lens');
 }
 
-function sessionOptions(providers: string[], request: SessionRequest): ort.InferenceSession.SessionOptions {
+function sessionOptions(provider: ExecutionProviderName, request: SessionRequest): ort.InferenceSession.SessionOptions {
   return {
-    executionProviders: providers,
+    executionProviders: [provider],
     enableCpuMemArena: request.memoryArena,
     // No spinning: the gradient and lens sessions each have a thread pool on the same cores, and
     // the idle pool's spinning threads took cycles from the busy one (measured on GPT-2 small:
@@ -132,7 +132,7 @@ function cudaUnavailable(): Promise<string | undefined> {
 }
 
 async function open(request: SessionRequest, provider: ExecutionProviderName): Promise<Omit<LiveSession, 'executionProvider' | 'executionProviderNote'>> {
-  const options = sessionOptions([provider], request);
+  const options = sessionOptions(provider, request);
   const graphBytes = request.graphFor(provider);
   if (!request.weightData) {
     const modelPath = linkedGraph(request, graphBytes);
