@@ -5,19 +5,20 @@
  */
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ModelLoadError } from '../model/errors';
+import { ModelLoadError } from '../files/modelLoadError';
 import { InputError } from '../engine/lossPlan';
 import { ExecutionProviderError } from '../engine/session';
 import { defaultModelPath, openEngine } from '../engine/open';
-import type { ExecutionProviderChoice } from '../engine/api';
-import { PRECISIONS, type BackwardLensResult, type LossMode, type Precision } from '../result/schema';
-import { writeFileAtomic } from '../report/atomicWrite';
+import { EXECUTION_PROVIDER_CHOICES, type ExecutionProviderChoice } from '../engine/api';
+import { choiceProblem, topKProblem } from '../engine/options';
+import { LOSS_MODES, PRECISIONS, type BackwardLensResult, type LossMode, type Precision } from '../result/schema';
+import { writeResultFile } from '../report/resultFile';
 import { renderResultTables } from './table';
 
 const USAGE = `usage: backward-lens analyze --prompt TEXT [--target TEXT] [--model PATH]
-       [--loss paper|continuation|text] [--top-k 5] [--normalized] [--vectors]
-       [--projection float32|float16] [--matmuls float32|float16]
-       [--provider auto|cpu|cuda] [--json FILE]`;
+       [--loss ${LOSS_MODES.join('|')}] [--top-k 5] [--normalized] [--vectors]
+       [--projection ${PRECISIONS.join('|')}] [--matmuls ${PRECISIONS.join('|')}]
+       [--provider ${EXECUTION_PROVIDER_CHOICES.join('|')}] [--json FILE]`;
 
 class UsageError extends Error {}
 
@@ -43,18 +44,25 @@ function parseCommandLine(argv: string[]) {
   if (values.help) return undefined;
   if (positionals[0] !== 'analyze' || positionals.length > 1) throw new UsageError(`unknown command "${positionals.join(' ')}"`);
   if (values.prompt === undefined) throw new UsageError('--prompt is required');
-  const lossMode = values.loss as LossMode;
-  if (!['paper', 'continuation', 'text'].includes(lossMode)) throw new UsageError(`--loss must be paper, continuation or text, not "${values.loss}"`);
-  const topK = Number(values['top-k']);
-  if (!Number.isInteger(topK) || topK < 1) throw new UsageError(`--top-k must be a positive integer, not "${values['top-k']}"`);
-  const provider = values.provider as ExecutionProviderChoice;
-  if (!['auto', 'cpu', 'cuda'].includes(provider)) throw new UsageError(`--provider must be auto, cpu or cuda, not "${values.provider}"`);
-  const precision = (flag: 'projection' | 'matmuls') => {
-    const value = values[flag] as Precision;
-    if (!PRECISIONS.includes(value)) throw new UsageError(`--${flag} must be ${PRECISIONS.join(' or ')}, not "${values[flag]}"`);
-    return value;
+  const check = (problem: string | undefined) => {
+    if (problem) throw new UsageError(problem);
   };
-  return { ...values, prompt: values.prompt, lossMode, topK, provider, projection: precision('projection'), matmuls: precision('matmuls') };
+  check(choiceProblem('--loss', values.loss, LOSS_MODES));
+  // A flag is text: only digits make a number, so "2.5" or "five" is named as typed.
+  const topK = /^\d+$/.test(values['top-k']) ? Number(values['top-k']) : values['top-k'];
+  check(topKProblem('--top-k', topK));
+  check(choiceProblem('--provider', values.provider, EXECUTION_PROVIDER_CHOICES));
+  check(choiceProblem('--projection', values.projection, PRECISIONS));
+  check(choiceProblem('--matmuls', values.matmuls, PRECISIONS));
+  return {
+    ...values,
+    prompt: values.prompt,
+    lossMode: values.loss as LossMode,
+    topK: topK as number,
+    provider: values.provider as ExecutionProviderChoice,
+    projection: values.projection as Precision,
+    matmuls: values.matmuls as Precision,
+  };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -78,7 +86,7 @@ async function main(argv: string[]): Promise<number> {
     });
     console.log(renderResultTables(result));
     if (options.json) {
-      await writeFileAtomic(options.json, `${JSON.stringify(result, null, 2)}\n`);
+      await writeResultFile(options.json, result);
       console.log(`wrote ${options.json}`);
     }
   } finally {

@@ -1,6 +1,11 @@
+import { MAX_LENS_TOP_K } from '../graph/backwardLensGraph';
 import type { BackwardLensResult, LossMode, ScoredToken, ExecutionProviderName, Precision } from '../result/schema';
 
-export type ExecutionProviderChoice = 'auto' | 'cpu' | 'cuda';
+export const EXECUTION_PROVIDER_CHOICES = ['auto', 'cpu', 'cuda'] as const;
+export type ExecutionProviderChoice = (typeof EXECUTION_PROVIDER_CHOICES)[number];
+
+/** How many top and bottom tokens a lens cell may report (at most the vocabulary). */
+export const TOP_K_RANGE = { min: 1, max: MAX_LENS_TOP_K } as const;
 
 export interface EngineOptions {
   executionProvider?: ExecutionProviderChoice;

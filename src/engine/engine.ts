@@ -4,13 +4,14 @@
  */
 import * as ort from 'onnxruntime-node';
 import type { ModelDescription } from '../model/description';
-import { buildGradientGraph, buildLensGraph, IO, LensGraphOptions, MAX_LENS_TOP_K, unembeddingChunkName, UnembeddingSource, vocabChunks } from '../graph/backwardLensGraph';
+import { buildGradientGraph, buildLensGraph, IO, LensGraphOptions, unembeddingChunkName, UnembeddingSource, vocabChunks } from '../graph/backwardLensGraph';
 import { unembeddingName } from '../graph/models/transformer';
 import { readWeightValues } from '../model/weightValues';
 import type { Graph } from '../graph/graph';
 import { toOnnxBytes } from '../graph/onnx';
 import type { BackwardLensResult, ExecutionProviderName, LayerResult, LensRow, ScoredToken, TokenInfo } from '../result/schema';
-import { Precision, PRECISIONS, RESULT_SCHEMA } from '../result/schema';
+import { LOSS_MODES, Precision, PRECISIONS, RESULT_SCHEMA } from '../result/schema';
+import { choiceProblem, topKProblem } from './options';
 import type { AnalysisRequest, Engine, EngineOptions } from './api';
 import { frobeniusNorm, gradientRank } from './gradientRank';
 import { InputError, LossPlan, planLoss, planPrediction } from './lossPlan';
@@ -178,20 +179,20 @@ export class BackwardLensEngine implements Engine {
   }
 
   async analyze(request: AnalysisRequest): Promise<BackwardLensResult> {
+    const problem =
+      choiceProblem('loss mode', request.lossMode, LOSS_MODES) ??
+      topKProblem('top-k', request.topK, this.model.config.vocabSize) ??
+      choiceProblem('projection', request.projection ?? 'float32', PRECISIONS) ??
+      choiceProblem('matmuls', request.matmuls ?? 'float32', PRECISIONS);
+    if (problem) throw new InputError(`${problem}.`);
     const plan = planLoss(this.model.tokenizer, {
       prompt: request.prompt,
       target: request.target,
       lossMode: request.lossMode,
       maxTokens: Math.min(request.maxTokens ?? Infinity, this.model.config.contextLength),
     });
-    const maxTopK = Math.min(this.model.config.vocabSize, MAX_LENS_TOP_K);
-    if (!(Number.isInteger(request.topK) && request.topK >= 1 && request.topK <= maxTopK)) {
-      throw new InputError(`top-k must be a whole number from 1 to ${maxTopK}.`);
-    }
     const lens: LensVariant = { normalized: request.normalized ?? false, projection: request.projection ?? 'float32' };
-    if (!PRECISIONS.includes(lens.projection)) throw new InputError(`projection must be ${PRECISIONS.join(' or ')}, not "${lens.projection}".`);
     const matmuls = request.matmuls ?? 'float32';
-    if (!PRECISIONS.includes(matmuls)) throw new InputError(`matmuls must be ${PRECISIONS.join(' or ')}, not "${matmuls}".`);
     const waitStarted = performance.now();
     const [gradient, lensLive] = await Promise.all([this.gradientSession(matmuls), this.lensSession(lens)]);
     // Wall time, not the sum of both sessions' compile times: they are built concurrently.

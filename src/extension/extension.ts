@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { AnalysisRequest, Engine } from '../engine/api';
+import { EXECUTION_PROVIDER_CHOICES, type AnalysisRequest, type Engine } from '../engine/api';
 import type { ResultOrigin } from '../protocol/messages';
 import type { BackwardLensResult, LossMode } from '../result/schema';
 import { EngineHost, type EngineKey } from './engineHost';
@@ -220,7 +220,7 @@ export function activate(context: vscode.ExtensionContext): void {
       },
       {
         label: '$(folder-opened) Browse for a model folder…',
-        detail: 'llama2.c, Hugging Face (safetensors + tokenizer.json) or GGUF folder',
+        detail: 'llama2.c or Hugging Face (safetensors + tokenizer.json) folder',
         run: async () => (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, title: 'Model folder' }))?.[0]?.fsPath ?? null,
       },
       {
@@ -235,7 +235,7 @@ export function activate(context: vscode.ExtensionContext): void {
       label: `$(server-process) Execution provider: ${settings.executionProvider}`,
       detail: 'auto uses CUDA when onnxruntime-node has it, else the CPU',
       run: async () => {
-        const choice = await vscode.window.showQuickPick(['auto', 'cpu', 'cuda'], { title: 'Execution provider', placeHolder: settings.executionProvider });
+        const choice = await vscode.window.showQuickPick([...EXECUTION_PROVIDER_CHOICES], { title: 'Execution provider', placeHolder: settings.executionProvider });
         if (choice) await updateSetting('executionProvider', choice);
         return null;
       },

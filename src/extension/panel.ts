@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { parsePersistedState, type SurfaceCapabilities } from '../protocol/messages';
 import type { BackwardLensResult } from '../result/schema';
-import { ResultFormatError, validateResult } from '../result/validate';
+import { parseResultFile } from '../report/resultFile';
 import { ResultSurface, webviewOptions, type Shown, type SurfaceActions } from './resultSurface';
 
 export const PANEL_VIEW_TYPE = 'backwardLens.panel';
@@ -111,17 +111,6 @@ class ResultDocument implements vscode.CustomDocument {
     readonly result: BackwardLensResult,
   ) {}
   dispose(): void {}
-}
-
-/** Parses a `.blens.json` file, rejecting other or damaged JSON with a message a user can act on. */
-export function parseResultFile(text: string): BackwardLensResult {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    throw new ResultFormatError(`Not a Backward Lens result: the file is not JSON (${(error as Error).message}).`);
-  }
-  return validateResult(data);
 }
 
 export class ResultEditorProvider implements vscode.CustomReadonlyEditorProvider<ResultDocument> {

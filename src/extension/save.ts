@@ -6,38 +6,20 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { saveResultPair, writeFileAtomic } from '../report/atomicWrite';
-import { renderMarkdownReport } from '../report/markdown';
 import { candidateBaseNames, REPORT_EXTENSION, RESULT_EXTENSION, resultBaseName } from '../report/naming';
+import { reportPathFor, resultFiles, saveResultAs, saveResultToFolder } from '../report/resultFile';
 import type { BackwardLensResult } from '../result/schema';
-
-export function serializeResult(result: BackwardLensResult): string {
-  return `${JSON.stringify(result, null, 2)}\n`;
-}
-
-function reportPathFor(jsonPath: string): string {
-  return jsonPath.endsWith(RESULT_EXTENSION)
-    ? jsonPath.slice(0, -RESULT_EXTENSION.length) + REPORT_EXTENSION
-    : jsonPath.replace(/(\.json)?$/, REPORT_EXTENSION);
-}
 
 /** Returns the saved `.blens.json` URI, or undefined when the user dismissed the dialog. */
 export async function saveResult(result: BackwardLensResult, resultsFolder: string): Promise<vscode.Uri | undefined> {
-  const json = serializeResult(result);
-  const markdown = renderMarkdownReport(result);
   const base = resultBaseName(result);
   const folder = vscode.workspace.workspaceFolders?.[0];
 
   if (path.isAbsolute(resultsFolder) || folder?.uri.scheme === 'file') {
     const dir = path.isAbsolute(resultsFolder) ? resultsFolder : path.join(folder!.uri.fsPath, resultsFolder);
-    const saved = await saveResultPair(dir, candidateBaseNames(base), {
-      jsonExtension: RESULT_EXTENSION,
-      json,
-      markdownExtension: REPORT_EXTENSION,
-      markdown,
-    });
-    return vscode.Uri.file(saved.json);
+    return vscode.Uri.file((await saveResultToFolder(dir, result)).json);
   }
+  const { json, markdown } = resultFiles(result);
 
   if (!folder) {
     const picked = await vscode.window.showSaveDialog({
@@ -48,8 +30,7 @@ export async function saveResult(result: BackwardLensResult, resultsFolder: stri
     if (!picked) return undefined;
     // The user chose this name (and confirmed any overwrite in the dialog).
     if (picked.scheme === 'file') {
-      await writeFileAtomic(picked.fsPath, json);
-      await writeFileAtomic(reportPathFor(picked.fsPath), markdown);
+      await saveResultAs(picked.fsPath, result);
     } else {
       await vscode.workspace.fs.writeFile(picked, Buffer.from(json));
       await vscode.workspace.fs.writeFile(picked.with({ path: reportPathFor(picked.path) }), Buffer.from(markdown));

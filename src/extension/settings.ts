@@ -2,8 +2,9 @@
  * The `backwardLens.*` settings, read through a getter so the parsing (defaults, clamping,
  * unknown enum values from hand-edited settings.json) is testable without VS Code.
  */
-import { PRECISIONS, type LossMode, type Precision } from '../result/schema';
-import type { ExecutionProviderChoice } from '../engine/api';
+import { LOSS_MODES, PRECISIONS, type LossMode, type Precision } from '../result/schema';
+import { EXECUTION_PROVIDER_CHOICES, TOP_K_RANGE, type ExecutionProviderChoice } from '../engine/api';
+import { isOneOf } from '../engine/options';
 
 export interface Settings {
   /** Empty means the embedded stories260K. */
@@ -28,11 +29,8 @@ export const DEFAULT_SETTINGS: Settings = {
   matmuls: 'float32',
 };
 
-const PROVIDERS: readonly ExecutionProviderChoice[] = ['auto', 'cpu', 'cuda'];
-const LOSS_MODES: readonly LossMode[] = ['paper', 'continuation', 'text'];
-
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
-  return typeof value === 'string' && (allowed as readonly string[]).includes(value) ? (value as T) : fallback;
+  return isOneOf(value, allowed) ? value : fallback;
 }
 
 function intIn(value: unknown, min: number, max: number, fallback: number): number {
@@ -47,8 +45,8 @@ export function parseSettings(get: (key: keyof Settings) => unknown): Settings {
   };
   return {
     modelPath: str('modelPath', DEFAULT_SETTINGS.modelPath),
-    executionProvider: oneOf(get('executionProvider'), PROVIDERS, DEFAULT_SETTINGS.executionProvider),
-    topK: intIn(get('topK'), 1, 50, DEFAULT_SETTINGS.topK),
+    executionProvider: oneOf(get('executionProvider'), EXECUTION_PROVIDER_CHOICES, DEFAULT_SETTINGS.executionProvider),
+    topK: intIn(get('topK'), TOP_K_RANGE.min, TOP_K_RANGE.max, DEFAULT_SETTINGS.topK),
     lossMode: oneOf(get('lossMode'), LOSS_MODES, DEFAULT_SETTINGS.lossMode),
     maxTokens: intIn(get('maxTokens'), 1, 1 << 16, DEFAULT_SETTINGS.maxTokens),
     resultsFolder: str('resultsFolder', DEFAULT_SETTINGS.resultsFolder) || DEFAULT_SETTINGS.resultsFolder,

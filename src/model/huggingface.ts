@@ -4,8 +4,8 @@
  */
 import * as path from 'node:path';
 import type { ModelConfig, ModelDescription, WeightRef } from './description';
-import { ModelLoadError } from './errors';
-import { readJsonFile } from './files';
+import { ModelLoadError } from '../files/modelLoadError';
+import { readJsonFile } from '../files/read';
 import { readSafetensorsFolder } from './safetensors';
 import { readHuggingFaceTokenizer, type BosDefaults } from '../tokenizer/huggingface';
 

@@ -6,8 +6,8 @@
  */
 import * as path from 'node:path';
 import type { ModelConfig, ModelDescription, WeightRef } from './description';
-import { ModelLoadError } from './errors';
-import { fileSize, readBytes } from './files';
+import { ModelLoadError } from '../files/modelLoadError';
+import { fileSize, readBytes } from '../files/read';
 import { readLlama2cTokenizer } from '../tokenizer/llama2c';
 
 const HEADER_BYTES = 7 * 4;

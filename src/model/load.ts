@@ -5,11 +5,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ModelDescription } from './description';
-import { ModelLoadError } from './errors';
+import { ModelLoadError } from '../files/modelLoadError';
 import { loadHuggingFace, SUPPORTED_ARCHITECTURES } from './huggingface';
 import { loadLlama2c } from './llama2c';
 
-export { ModelLoadError } from './errors';
 
 const HF_CONFIG = 'config.json';
 

@@ -9,8 +9,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { WeightDType, WeightRef } from './description';
-import { ModelLoadError } from './errors';
-import { fileSize, readBytes, readJsonFile } from './files';
+import { ModelLoadError } from '../files/modelLoadError';
+import { fileSize, readBytes, readJsonFile } from '../files/read';
 
 const DTYPES: Record<string, { dtype: WeightDType; bytes: number }> = {
   F32: { dtype: 'float32', bytes: 4 },

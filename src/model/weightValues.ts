@@ -3,8 +3,8 @@
  * this way once, to feed it to both CPU sessions from one buffer (see the engine).
  */
 import type { WeightRef } from './description';
-import { ModelLoadError } from './errors';
-import { readBytes } from './files';
+import { ModelLoadError } from '../files/modelLoadError';
+import { readBytes } from '../files/read';
 
 /** `fileBytes`: the whole file's bytes, when they replace the file (tests perturb weights this way). */
 export function readWeightValues(ref: WeightRef, fileBytes?: Uint8Array): Float32Array {

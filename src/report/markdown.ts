@@ -3,16 +3,7 @@
  * form that diffs well in git and renders on any code host.
  */
 import type { BackwardLensResult, ScoredToken } from '../result/schema';
-import {
-  buildGrid,
-  correctness,
-  formatNumber,
-  formatProb,
-  GRID_TITLES,
-  lastPromptPosition,
-  tokenText,
-  type GridName,
-} from '../webview/viewModel';
+import { buildGrid, formatNumber, formatProb, GRID_TITLES, headerFacts, lastPromptPosition, partSeparator, visibleToken, type FactPart, type GridName } from '../result/view';
 
 /**
  * A token as an inline code span that survives Markdown tables: pipes are escaped (GFM splits
@@ -20,7 +11,7 @@ import {
  * whitespace is made visible because a leading space is part of the token's identity.
  */
 export function mdToken(text: string): string {
-  const shown = text.replace(/ /g, '␣').replace(/\r/g, '␍').replace(/\n/g, '↵').replace(/\t/g, '⇥');
+  const shown = visibleToken(text);
   const longestRun = Math.max(0, ...(shown.match(/`+/g) ?? []).map((r) => r.length));
   const fence = '`'.repeat(longestRun + 1);
   const pad = shown.startsWith('`') || shown.endsWith('`') ? ' ' : '';
@@ -54,27 +45,22 @@ function gridTable(result: BackwardLensResult, name: GridName): string {
   return lines.join('\n');
 }
 
+function mdPart(part: FactPart): string {
+  if (typeof part === 'string') return mdText(part);
+  if ('userText' in part) return mdText(part.userText);
+  return 'prob' in part ? `${mdToken(part.token)} ${formatProb(part.prob)}` : mdToken(part.token);
+}
+
 export function renderMarkdownReport(result: BackwardLensResult): string {
-  const check = correctness(result);
   const last = lastPromptPosition(result);
-  const targetTokens = result.targetIds.map((id) => mdToken(tokenText(result, id)));
   const out: string[] = [];
   out.push(`# Backward Lens: ${mdText(result.prompt.slice(0, 80))}${result.prompt.length > 80 ? '…' : ''}`);
   out.push('');
   out.push('| | |', '| --- | --- |');
-  out.push(`| Model | ${mdText(result.model.name)} (${result.model.architecture}, ${result.model.layers} layers, d=${result.model.hiddenSize}, vocab ${result.model.vocabSize}) |`);
-  out.push(`| Model source | ${mdText(result.model.source)} |`);
-  out.push(`| Weights sha256 | \`${result.model.sha256}\` |`);
-  out.push(`| Execution provider | ${result.executionProvider}${result.matmuls === 'float16' ? ', float16 matmuls' : ''}${result.executionProviderNote ? ` (${mdText(result.executionProviderNote)})` : ''} |`);
-  out.push(`| Loss mode | ${result.lossMode} |`);
-  out.push(`| Lens | ${result.lens.normalized ? 'normalized (L2 before ln_f)' : 'paper (ln_f, then unembedding)'}, top-k ${result.lens.topK}${result.lens.projection === 'float16' ? ', float16 projection' : ''} |`);
-  out.push(`| Prompt tokens | ${result.tokens.map((t) => mdToken(t.text)).join(' ')} |`);
-  out.push(`| Target | ${mdText(result.target) || '—'} → ${targetTokens.join(' ') || '—'} |`);
-  out.push(`| Loss | ${formatNumber(result.loss)} |`);
-  out.push(`| Model's next tokens | ${scored(result.prediction)} |`);
-  out.push(`| Gradient check | ${mdText(check.text)} |`);
-  out.push(`| Timings | compile ${Math.round(result.timings.compileMs)} ms, run ${Math.round(result.timings.runMs)} ms |`);
-  out.push(`| Created | ${result.createdAt} |`);
+  for (const fact of headerFacts(result, true)) {
+    const value = fact.parts.map((part, i) => partSeparator(fact.parts[i - 1], part) + mdPart(part)).join('');
+    out.push(`| ${fact.label} | ${value || '—'} |`);
+  }
   out.push('');
   out.push('Cells read `top \\ bottom` of LL(v) = softmax(ln_f(v)·D); `rank` is the rank of the');
   out.push("position's target token in LL(v) (0 = most probable). Last layer first, as in the paper.");

@@ -4,7 +4,8 @@
  */
 export const RESULT_SCHEMA = 'backward-lens/1';
 
-export type LossMode = 'paper' | 'continuation' | 'text';
+export const LOSS_MODES = ['paper', 'continuation', 'text'] as const;
+export type LossMode = (typeof LOSS_MODES)[number];
 export type ExecutionProviderName = 'cpu' | 'cuda';
 
 export interface TokenInfo {

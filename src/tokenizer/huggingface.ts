@@ -5,8 +5,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Tokenizer as HfTokenizer } from '@huggingface/tokenizers' with { 'resolution-mode': 'import' };
-import { ModelLoadError } from '../model/errors';
-import { readJsonFile } from '../model/files';
+import { ModelLoadError } from '../files/modelLoadError';
+import { readJsonFile } from '../files/read';
 import type { Tokenizer } from './tokenizer';
 
 // The package is an ES module that also ships a CommonJS build; `require` picks that build through its "exports" map.

@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ModelLoadError } from '../model/errors';
+import { ModelLoadError } from '../files/modelLoadError';
 import type { Tokenizer } from './tokenizer';
 
 const UNK_ID = 0;

@@ -4,7 +4,7 @@
  * target). Inline SVG keeps the bundle small and themable through CSS variables.
  */
 import { svg, h } from './dom';
-import type { RankPoint } from './viewModel';
+import type { RankPoint } from '../result/view';
 
 export interface Series {
   label: string;

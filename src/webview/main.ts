@@ -17,7 +17,8 @@ import { rankChart, type Series } from './chart';
 import { h } from './dom';
 import {
   buildGrid,
-  correctness,
+  headerFacts,
+  type FactPart,
   formatNumber,
   formatProb,
   GRID_TITLES,
@@ -29,7 +30,7 @@ import {
   type RankPoint,
   type GridModel,
   type GridName,
-} from './viewModel';
+} from '../result/view';
 
 interface VsCodeApi {
   postMessage(message: WebviewToHost): void;
@@ -136,42 +137,22 @@ function tokenChip(text: string, extra: Record<string, string | number | undefin
   return h('code', { class: 'token', ...extra }, visibleToken(text));
 }
 
+function renderPart(part: FactPart): Node | string {
+  if (typeof part === 'string') return part;
+  if ('userText' in part) return `“${part.userText}”`;
+  if ('prob' in part) return h('span', { class: 'scored' }, tokenChip(part.token), ' ', h('span', { class: 'prob' }, formatProb(part.prob)));
+  return tokenChip(part.token, { title: part.title });
+}
+
 function renderHeader(show: ShowMessage): HTMLElement {
-  const r = show.result;
-  const check = correctness(r);
-  const targetTokens = r.targetIds.map((id) => tokenText(r, id));
-  const row = (label: string, ...value: (Node | string)[]): HTMLElement[] => [h('dt', {}, label), h('dd', {}, ...value)];
-  const predictions = h(
-    'span',
-    { class: 'token-list' },
-    ...r.prediction.map((p) => h('span', { class: 'scored' }, tokenChip(p.text), ' ', h('span', { class: 'prob' }, formatProb(p.prob)))),
-  );
-  const deficient = check.deficient.ff1.length + check.deficient.ff2.length;
-  return h(
-    'header',
-    { id: 'result-header' },
-    h('h1', {}, 'Backward Lens'),
-    h(
-      'dl',
-      {},
-      ...row('Model', `${r.model.name} · ${r.model.architecture} · ${r.model.layers} layers · d=${r.model.hiddenSize} · vocab ${r.model.vocabSize}`),
-      ...row('Provider', r.executionProvider.toUpperCase(), r.matmuls === 'float16' ? ' · float16 matmuls' : '', r.executionProviderNote ? ` (${r.executionProviderNote})` : ''),
-      ...row('Loss mode', r.lossMode, ' · lens ', r.lens.normalized ? 'normalized' : 'paper', r.lens.projection === 'float16' ? ' · float16 projection' : '', ` · top-k ${r.lens.topK}`),
-      ...row('Prompt tokens', h('span', { class: 'token-list' }, ...r.tokens.map((t, i) => tokenChip(t.text, { title: `position ${i}, id ${t.id}` })))),
-      ...row('Target', r.target ? `“${r.target}” → ` : '', h('span', { class: 'token-list' }, ...targetTokens.map((t) => tokenChip(t)))),
-      ...row('Loss', formatNumber(r.loss)),
-      ...row('Predictions', predictions),
-      ...row(
-        'Correctness',
-        h(
-          'span',
-          { id: 'correctness', class: deficient ? 'note' : undefined },
-          check.text,
-        ),
-      ),
-      ...row('Timings', `compile ${Math.round(r.timings.compileMs)} ms · run ${Math.round(r.timings.runMs)} ms`),
-    ),
-  );
+  const rows = headerFacts(show.result, false).flatMap((fact) => {
+    const tokens = fact.parts.filter((p) => typeof p !== 'string' && !('userText' in p));
+    const text = fact.parts.filter((p) => !tokens.includes(p)).map(renderPart);
+    const value = [...text, ...(tokens.length ? [h('span', { class: 'token-list' }, ...tokens.map(renderPart))] : [])];
+    const shown = fact.label === 'Correctness' ? [h('span', { id: 'correctness', class: fact.notable ? 'note' : undefined }, ...value)] : value;
+    return [h('dt', {}, fact.label), h('dd', {}, ...shown)];
+  });
+  return h('header', { id: 'result-header' }, h('h1', {}, 'Backward Lens'), h('dl', {}, ...rows));
 }
 
 function renderToolbar(show: ShowMessage): HTMLElement {

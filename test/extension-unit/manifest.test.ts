@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_SETTINGS } from '../../src/extension/settings';
+import { EXECUTION_PROVIDER_CHOICES, TOP_K_RANGE } from '../../src/engine/api';
+import { LOSS_MODES, PRECISIONS } from '../../src/result/schema';
 
 // Compiled to out/test/extension-unit/, three levels below the repository root.
 const manifest = JSON.parse(readFileSync(path.resolve(__dirname, '../../../package.json'), 'utf8'));
@@ -39,4 +41,13 @@ test('the extension bundle, custom editor, view and panel restore are wired', ()
   assert.ok(manifest.activationEvents.includes('onWebviewPanel:backwardLens.panel'));
   assert.deepEqual(manifest.contributes.customEditors[0].selector, [{ filenamePattern: '*.blens.json' }]);
   assert.equal(Object.values(manifest.contributes.views).flat().some((v) => (v as { id: string }).id === 'backwardLens.resultsView'), true);
+});
+
+test('the settings offer exactly the values the engine accepts', () => {
+  const props = manifest.contributes.configuration.properties;
+  assert.deepEqual(props['backwardLens.lossMode'].enum, [...LOSS_MODES]);
+  assert.deepEqual(props['backwardLens.executionProvider'].enum, [...EXECUTION_PROVIDER_CHOICES]);
+  assert.deepEqual(props['backwardLens.projection'].enum, [...PRECISIONS]);
+  assert.deepEqual(props['backwardLens.matmuls'].enum, [...PRECISIONS]);
+  assert.deepEqual([props['backwardLens.topK'].minimum, props['backwardLens.topK'].maximum], [TOP_K_RANGE.min, TOP_K_RANGE.max]);
 });

@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { parseHostMessage, parsePersistedState, parseWebviewMessage } from '../../src/protocol/messages';
-import { fixtureResult } from './fixtures';
+import { fixtureResult } from '../support/fixtureResult';
 
 test('webview messages are validated, not trusted', () => {
   assert.deepEqual(parseWebviewMessage({ type: 'ready' }), { type: 'ready' });

@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { saveResultPair, writeFileAtomic, writeNewFileAtomic } from '../../src/report/atomicWrite';
+import { writeFileAtomic, writeNewFileAtomic } from '../../src/files/atomicWrite';
+import { saveResultPair } from '../../src/report/resultFile';
 import { mdToken, renderMarkdownReport } from '../../src/report/markdown';
 import { candidateBaseNames, dateStamp, resultBaseName, slugify } from '../../src/report/naming';
-import { fixtureResult } from './fixtures';
+import { fixtureResult } from '../support/fixtureResult';
 
 test('tokens become code spans that survive tables and markup', () => {
   assert.equal(mdToken(' the'), '`␣the`');
@@ -46,7 +47,7 @@ test('file names are dated and slugged from the end of the probe', () => {
 test('saving never overwrites and leaves no temporary files', async () => {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'blens-save-'));
   try {
-    const files = { jsonExtension: '.blens.json', json: '{"a":1}', markdownExtension: '.md', markdown: '# a' };
+    const files = { json: '{"a":1}', markdown: '# a' };
     const first = await saveResultPair(path.join(dir, 'out'), candidateBaseNames('r'), files);
     const second = await saveResultPair(path.join(dir, 'out'), candidateBaseNames('r'), { ...files, json: '{"a":2}' });
     await fs.writeFile(path.join(dir, 'out', 'r-3.md'), 'someone else');

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { contentSecurityPolicy, webviewHtml } from '../../src/extension/html';
 import { DEFAULT_SETTINGS, parseAnalyzeArgs, parseSettings } from '../../src/extension/settings';
 import { tokenRanges } from '../../src/extension/tokenRanges';
+import { TOP_K_RANGE } from '../../src/engine/api';
 
 test('settings fall back to documented defaults and clamp numbers', () => {
   assert.deepEqual(parseSettings(() => undefined), DEFAULT_SETTINGS);
@@ -19,7 +20,7 @@ test('settings fall back to documented defaults and clamp numbers', () => {
   assert.deepEqual(parseSettings((k) => values[k]), {
     modelPath: '/m/llama',
     executionProvider: 'auto',
-    topK: 50,
+    topK: TOP_K_RANGE.max,
     lossMode: 'text',
     maxTokens: 13,
     resultsFolder: 'backward-lens',

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ModelDescription } from '../../src/model/description';
-import { ModelLoadError } from '../../src/model/errors';
+import { ModelLoadError } from '../../src/files/modelLoadError';
 import { loadHuggingFace } from '../../src/model/huggingface';
 import { makeTempDir, readWeightValues, removeDir } from '../support/fixtures';
 import { TINY, writeSafetensors, writeTinyGpt2, writeTinyLlama, type TinyModel } from '../support/tinyModels';

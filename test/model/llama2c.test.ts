@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ModelDescription } from '../../src/model/description';
-import { ModelLoadError } from '../../src/model/errors';
+import { ModelLoadError } from '../../src/files/modelLoadError';
 import { loadLlama2c } from '../../src/model/llama2c';
 import { makeTempDir, readWeightValues, removeDir, STORIES260K_CHECKPOINT, STORIES260K_TOKENIZER } from '../support/fixtures';
 

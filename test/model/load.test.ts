@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { loadModel, ModelLoadError } from '../../src/model/load';
+import { loadModel } from '../../src/model/load';
+import { ModelLoadError } from '../../src/files/modelLoadError';
 import { makeTempDir, removeDir, STORIES260K_CHECKPOINT, STORIES260K_DIR, STORIES260K_TOKENIZER } from '../support/fixtures';
 import { writeTinyGpt2, writeTinyLlama } from '../support/tinyModels';
 

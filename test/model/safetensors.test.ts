@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ModelLoadError } from '../../src/model/errors';
+import { ModelLoadError } from '../../src/files/modelLoadError';
 import { readSafetensorsFolder, readSafetensorsHeader } from '../../src/model/safetensors';
 import { makeTempDir, readWeightValues, removeDir } from '../support/fixtures';
 import { writeSafetensors, type TinyDType } from '../support/tinyModels';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ResultFormatError, validateResult } from '../../src/result/validate';
-import { fixtureResult } from '../extension-unit/fixtures';
+import { fixtureResult } from '../support/fixtureResult';
 
 const copy = () => JSON.parse(JSON.stringify(fixtureResult()));
 

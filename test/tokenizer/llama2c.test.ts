@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ModelLoadError } from '../../src/model/errors';
+import { ModelLoadError } from '../../src/files/modelLoadError';
 import { Llama2cTokenizer, parseLlama2cTokenizer, readLlama2cTokenizer } from '../../src/tokenizer/llama2c';
 import { makeTempDir, removeDir, STORIES260K_TOKENIZER } from '../support/fixtures';
 

@@ -1,8 +1,9 @@
 /**
- * Turns a result into what the panel draws. Kept free of the DOM so it can be unit-tested
- * under plain Node and reused by the Markdown report.
+ * How a result is presented, whatever draws it: the panel, the Markdown report and the CLI table
+ * all take their grids, header facts, numbers and token texts from here, so they say the same
+ * things the same way. Plain data in, plain data out: no DOM, no Markdown, no terminal.
  */
-import type { BackwardLensResult, LensRow, ScoredToken } from '../result/schema';
+import type { BackwardLensResult, LensRow, ScoredToken, TokenInfo } from './schema';
 
 export type GridName = 'ff1' | 'ff2';
 
@@ -66,18 +67,27 @@ export function buildGrid(result: BackwardLensResult, name: GridName): GridModel
 /** A vocabulary id's text, looked up among the strings the result already carries. */
 export function tokenText(result: BackwardLensResult, id: number | undefined): string {
   if (id === undefined) return '';
-  const fromInput = [...result.tokens, ...result.targetTokens].find((t) => t.id === id);
-  if (fromInput) return fromInput.text;
-  for (const layer of result.layers) {
-    for (const lens of [layer.ff1, layer.ff2]) {
-      for (const list of [...lens.top, ...lens.bottom]) {
-        const hit = list.find((t) => t.id === id);
-        if (hit) return hit.text;
-      }
+  return tokenTextIndex(result).get(id) ?? `#${id}`;
+}
+
+const textIndexes = new WeakMap<BackwardLensResult, Map<number, string>>();
+
+/** Every id's text, built once per result: a grid looks one up per cell. Earlier sources win, as the lookup order says. */
+function tokenTextIndex(result: BackwardLensResult): Map<number, string> {
+  let index = textIndexes.get(result);
+  if (!index) {
+    index = new Map();
+    const add = (t: TokenInfo) => {
+      if (!index!.has(t.id)) index!.set(t.id, t.text);
+    };
+    [...result.tokens, ...result.targetTokens].forEach(add);
+    for (const layer of result.layers) {
+      for (const lens of [layer.ff1, layer.ff2]) for (const list of [...lens.top, ...lens.bottom]) list.forEach(add);
     }
+    result.prediction.forEach(add);
+    textIndexes.set(result, index);
   }
-  const predicted = result.prediction.find((t) => t.id === id);
-  return predicted ? predicted.text : `#${id}`;
+  return index;
 }
 
 export interface RankPoint {
@@ -137,12 +147,12 @@ export function correctness(result: BackwardLensResult): CorrectnessSummary {
   };
 }
 
-export function formatNumber(x: number): string {
+export function formatNumber(x: number, significant = 4): string {
   if (!Number.isFinite(x)) return String(x);
   if (x === 0) return '0';
   const a = Math.abs(x);
   if (a >= 1e4 || a < 1e-3) return x.toExponential(2);
-  return x.toPrecision(4).replace(/\.?0+$/, '');
+  return x.toPrecision(significant).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
 }
 
 export function formatProb(p: number): string {
@@ -150,7 +160,59 @@ export function formatProb(p: number): string {
   return p.toExponential(1);
 }
 
-/** Makes whitespace inside a token visible without changing the token string itself. */
+const INVISIBLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * A token as a reader should see it, the string itself unchanged: a leading space is part of a
+ * token's identity (" play" is not "play"), so whitespace shows as ␣ ↵ ␍ ⇥, and characters that
+ * would be invisible or reorder the text (controls, zero-width and bidi marks, lone surrogates)
+ * as \uXXXX escapes.
+ */
 export function visibleToken(text: string): string {
-  return text.replace(/ /g, '␣').replace(/\n/g, '↵').replace(/\t/g, '⇥');
+  return text
+    .replace(INVISIBLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    .replace(/ /g, '␣')
+    .replace(/\r/g, '␍')
+    .replace(/\n/g, '↵')
+    .replace(/\t/g, '⇥');
+}
+
+/** One piece of a header value: plain text, a token (shown as a chip or code span), the user's own text, or a token with its probability. */
+export type FactPart = string | { token: string; title?: string } | { userText: string } | { token: string; prob: number };
+
+export interface HeaderFact {
+  label: string;
+  parts: FactPart[];
+  /** Worth the reader's attention (drawn as a note). */
+  notable?: boolean;
+}
+
+/**
+ * The header every renderer writes, in order. `provenance` adds what a saved report needs to be
+ * traced back (model source, weights hash, creation time); the panel shows those elsewhere.
+ */
+export function headerFacts(r: BackwardLensResult, provenance: boolean): HeaderFact[] {
+  const check = correctness(r);
+  const fact = (label: string, ...parts: FactPart[]): HeaderFact => ({ label, parts });
+  const facts = [
+    fact('Model', `${r.model.name} · ${r.model.architecture} · ${r.model.layers} layers · d=${r.model.hiddenSize} · vocab ${r.model.vocabSize}`),
+    ...(provenance ? [fact('Source', r.model.source), fact('Weights sha256', r.model.sha256)] : []),
+    fact('Provider', r.executionProvider.toUpperCase(), r.matmuls === 'float16' ? ' · float16 matmuls' : '', r.executionProviderNote ? ` (${r.executionProviderNote})` : ''),
+    fact('Loss mode', r.lossMode, ' · lens ', r.lens.normalized ? 'normalized' : 'paper', r.lens.projection === 'float16' ? ' · float16 projection' : '', ` · top-k ${r.lens.topK}`),
+    fact('Prompt tokens', ...r.tokens.map((t, i) => ({ token: t.text, title: `position ${i}, id ${t.id}` }))),
+    fact('Target', ...(r.target ? [{ userText: r.target }, ' → '] : []), ...r.targetIds.map((id) => ({ token: tokenText(r, id) }))),
+    // Five digits: losses of two targets are compared to the fourth decimal.
+    fact('Loss', formatNumber(r.loss, 5)),
+    fact('Predictions', ...r.prediction.map((p) => ({ token: p.text, prob: p.prob }))),
+    { ...fact('Correctness', check.text), notable: check.deficient.ff1.length + check.deficient.ff2.length > 0 },
+    fact('Timings', `compile ${Math.round(r.timings.compileMs)} ms · run ${Math.round(r.timings.runMs)} ms`),
+    ...(provenance ? [fact('Created', r.createdAt)] : []),
+  ];
+  return facts.map((f) => ({ ...f, parts: f.parts.filter((p) => p !== '') }));
+}
+
+/** What separates two parts in running text: nothing around plain text, a space between tokens, a comma after a scored one. */
+export function partSeparator(previous: FactPart | undefined, part: FactPart): string {
+  if (previous === undefined || typeof previous === 'string' || typeof part === 'string' || 'userText' in previous || 'userText' in part) return '';
+  return 'prob' in previous ? ', ' : ' ';
 }

@@ -52,41 +52,11 @@ export async function writeNewFileAtomic(file: string, data: string | Uint8Array
   }
 }
 
-async function exists(file: string): Promise<boolean> {
+export async function exists(file: string): Promise<boolean> {
   try {
     await fs.access(file);
     return true;
   } catch {
     return false;
   }
-}
-
-export interface SavedPaths {
-  json: string;
-  markdown: string;
-}
-
-/**
- * Saves a result and its report under the first free `<base>[-N]` in `dir`, creating `dir`.
- * A name counts as taken when either file of the pair exists, so a pair is never split.
- */
-export async function saveResultPair(
-  dir: string,
-  bases: Iterable<string>,
-  files: { jsonExtension: string; json: string; markdownExtension: string; markdown: string },
-): Promise<SavedPaths> {
-  await fs.mkdir(dir, { recursive: true });
-  for (const base of bases) {
-    const json = path.join(dir, base + files.jsonExtension);
-    const markdown = path.join(dir, base + files.markdownExtension);
-    if (await exists(markdown)) continue;
-    if (!(await writeNewFileAtomic(json, files.json))) continue;
-    if (!(await writeNewFileAtomic(markdown, files.markdown))) {
-      // Lost a race for the report's name after winning the result's: give the name back.
-      await fs.rm(json, { force: true });
-      continue;
-    }
-    return { json, markdown };
-  }
-  throw new Error(`no free file name in ${dir}`);
 }

@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { buildGrid, correctness, formatNumber, lastPromptPosition, rankSeries, tokenText, visibleToken } from '../../src/webview/viewModel';
-import { fixtureResult } from './fixtures';
+import { buildGrid, correctness, formatNumber, lastPromptPosition, rankSeries, tokenText, visibleToken } from '../../src/result/view';
+import { fixtureResult } from '../support/fixtureResult';
 
 test('grids put the last layer on top and one cell per input token', () => {
   const result = fixtureResult();

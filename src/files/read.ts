@@ -1,6 +1,6 @@
 /** Small file helpers shared by the loaders; each failure becomes a ModelLoadError naming the file. */
 import * as fs from 'node:fs';
-import { ModelLoadError } from './errors';
+import { ModelLoadError } from './modelLoadError';
 
 const REDOWNLOAD = "re-download it from the model's repository";
 
