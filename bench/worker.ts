@@ -78,11 +78,7 @@ async function measureEngine(spec: Extract<WorkerSpec, { kind: 'engine' }>): Pro
     peakRssAfterCreateBytes = peakRssBytes();
   });
   const t0 = performance.now();
-  const engine = await openEngine(spec.modelPath, {
-    executionProvider: 'cpu',
-    cacheDir: spec.cacheDir,
-    log: (line) => engineLog.push(line),
-  });
+  const engine = await openEngine(spec.modelPath, { executionProvider: 'cpu', cacheDir: spec.cacheDir }, (line) => engineLog.push(line));
   const openMs = performance.now() - t0;
   try {
     const prompt = promptOfLength(engine.model.tokenizer, spec.T);

@@ -1,3 +1,9 @@
+/**
+ * What the engine offers its front ends (CLI, extension host, bench). Requests, results and
+ * progress are plain data: no closures, no onnxruntime types, so the engine can run behind a
+ * worker-thread or child-process boundary. The only non-data is RunControl, which a boundary
+ * turns into messages (cancel in, progress out).
+ */
 import { MAX_LENS_TOP_K } from '../graph/backwardLensGraph';
 import type { BackwardLensResult, LossMode, ScoredToken, ExecutionProviderName, Precision } from '../result/schema';
 
@@ -11,8 +17,6 @@ export interface EngineOptions {
   executionProvider?: ExecutionProviderChoice;
   /** Where compiled graphs are cached; defaults to `~/.cache/backward-lens`. */
   cacheDir?: string;
-  /** Timings and provider decisions, one line each. */
-  log?: (line: string) => void;
 }
 
 export interface AnalysisRequest {
@@ -34,16 +38,32 @@ export interface AnalysisRequest {
   vectors?: boolean;
   /** Refuse prompts longer than this many tokens (defaults to the model's context). */
   maxTokens?: number;
-  /** Aborting stops the analysis at its next step (between lens blocks); it then rejects with the signal's reason. */
-  signal?: AbortSignal;
 }
 
-/** A loaded model with a live onnxruntime session; reuse it across analyses. */
+/** One step of a long piece of work, as a front end reports it. */
+export interface ProgressStep {
+  stage: 'compile' | 'gradient' | 'lens';
+  /** For steps done in parts (the lens's blocks of rows): parts done so far, and of how many. */
+  done?: number;
+  total?: number;
+}
+
+/** How a caller steers one call: cancel it, and hear how far it got. */
+export interface RunControl {
+  /** Aborting stops the work at its next step (between lens blocks); it then rejects with the signal's reason. */
+  signal?: AbortSignal;
+  onProgress?: (step: ProgressStep) => void;
+}
+
+/** A one-line account of what the engine did and why (compile times, provider decisions), for a log. */
+export type EngineLog = (line: string) => void;
+
+/** A loaded model with live onnxruntime sessions; reuse it across analyses. */
 export interface Engine {
   readonly modelName: string;
   readonly executionProvider: ExecutionProviderName;
   readonly executionProviderNote: string | undefined;
-  analyze(request: AnalysisRequest): Promise<BackwardLensResult>;
+  analyze(request: AnalysisRequest, control?: RunControl): Promise<BackwardLensResult>;
   /** The model's top-k next tokens after `prompt` (used to pre-fill the target box). */
   predictNext(prompt: string, k: number): Promise<ScoredToken[]>;
   dispose(): Promise<void>;

@@ -12,7 +12,7 @@ import { toOnnxBytes } from '../graph/onnx';
 import type { BackwardLensResult, ExecutionProviderName, LayerResult, LensRow, ScoredToken, TokenInfo } from '../result/schema';
 import { LOSS_MODES, Precision, PRECISIONS, RESULT_SCHEMA } from '../result/schema';
 import { choiceProblem, topKProblem } from './options';
-import type { AnalysisRequest, Engine, EngineOptions } from './api';
+import type { AnalysisRequest, Engine, EngineLog, EngineOptions, RunControl } from './api';
 import { frobeniusNorm, gradientRank } from './gradientRank';
 import { InputError, LossPlan, planLoss, planPrediction } from './lossPlan';
 import { createLiveSession, defaultCacheDir, LiveSession, SessionRequest } from './session';
@@ -79,6 +79,7 @@ export class BackwardLensEngine implements Engine {
     readonly model: ModelDescription,
     private readonly weightsSha256: string,
     private readonly options: EngineOptions & EngineInternals,
+    private readonly log: EngineLog = () => undefined,
   ) {}
 
   get modelName(): string {
@@ -172,13 +173,13 @@ export class BackwardLensEngine implements Engine {
     this.executionProvider = live.executionProvider;
     this.executionProviderNote = live.executionProviderNote;
     const compileMs = performance.now() - started;
-    this.options.log?.(
+    this.log(
       `compiled the ${key} graph of ${this.model.name} on ${live.executionProvider} in ${compileMs.toFixed(0)} ms, weights via ${live.weightsVia}${live.executionProviderNote ? `; ${live.executionProviderNote}` : ''}`,
     );
     return live;
   }
 
-  async analyze(request: AnalysisRequest): Promise<BackwardLensResult> {
+  async analyze(request: AnalysisRequest, control: RunControl = {}): Promise<BackwardLensResult> {
     const problem =
       choiceProblem('loss mode', request.lossMode, LOSS_MODES) ??
       topKProblem('top-k', request.topK, this.model.config.vocabSize) ??
@@ -202,9 +203,9 @@ export class BackwardLensEngine implements Engine {
       IO.loss, IO.predictionIds, IO.predictionLogProbs, IO.ff1Input, IO.ff2Vjp,
       IO.gramFf1Input, IO.gramFf1Vjp, IO.gramFf2Input, IO.gramFf2Vjp,
     ]);
-    const lensOutputs = await this.runLens(lensLive, outputs, plan, request.topK, request.signal);
+    const lensOutputs = await this.runLens(lensLive, outputs, plan, request.topK, control.signal);
     const runMs = performance.now() - started;
-    this.options.log?.(`analysed ${plan.inputIds.length} tokens in ${runMs.toFixed(1)} ms`);
+    this.log(`analysed ${plan.inputIds.length} tokens in ${runMs.toFixed(1)} ms`);
     return this.toResult(request, plan, outputs, lensOutputs, { compileMs, runMs }, lens, lensLive, matmuls);
   }
 

@@ -43,7 +43,7 @@ export class EngineHost {
     const modelPath = this.resolveModelPath(key.modelPath);
     const started = Date.now();
     this.log(`loading ${modelPath} (provider: ${key.executionProvider})`);
-    const engine = openEngine(modelPath, { executionProvider: key.executionProvider, cacheDir: this.cacheDir, log: this.log }).then(
+    const engine = openEngine(modelPath, { executionProvider: key.executionProvider, cacheDir: this.cacheDir }, this.log).then(
       (e) => {
         this.log(`loaded ${e.modelName} on ${e.executionProvider} in ${Date.now() - started} ms${e.executionProviderNote ? ` (${e.executionProviderNote})` : ''}`);
         return e;

@@ -102,7 +102,7 @@ export function activate(context: vscode.ExtensionContext): void {
   async function runAnalysis(request: AnalysisRequest, engine: Engine, report: (step: string) => void, signal: AbortSignal): Promise<BackwardLensResult> {
     report(`analyzing ${request.lossMode === 'text' ? 'training text' : 'prompt'}…`);
     const started = Date.now();
-    const result = await engine.analyze({ ...request, signal });
+    const result = await engine.analyze(request, { signal });
     log.info(
       `analyzed ${result.tokens.length} tokens (${result.lossMode}, target ${JSON.stringify(result.target)}) on ${result.executionProvider}: ` +
         `loss ${result.loss.toFixed(4)}, compile ${Math.round(result.timings.compileMs)} ms, run ${Math.round(result.timings.runMs)} ms, total ${Date.now() - started} ms`,

@@ -91,7 +91,7 @@ test('an aborted analysis rejects with the abort reason instead of finishing', a
   const controller = new AbortController();
   controller.abort(new Error('user pressed Cancel'));
   await assert.rejects(
-    engine.analyze({ prompt: PROMPTS[0][0], target: 'Tom', lossMode: 'paper', topK: 5, signal: controller.signal }),
+    engine.analyze({ prompt: PROMPTS[0][0], target: 'Tom', lossMode: 'paper', topK: 5 }, { signal: controller.signal }),
     /user pressed Cancel/,
   );
 });
