@@ -274,7 +274,7 @@ function weightSource(g: Graph, model: ModelDescription, dtype: DType, unembeddi
     const ref = model.weights[name];
     if (!ref) throw new Error(`model ${model.name} has no weight ${name}`);
     const fileIndex = model.weightFiles.indexOf(ref.file);
-    const key = `${fileIndex}:${ref.offset}`;
+    const key = `${fileIndex}:${ref.offset}:${ref.dtype}[${ref.shape}]`;
     let stored = byLocation.get(key);
     if (!stored) {
       stored = g.external(g.fresh(name), ref.dtype, ref.shape, {

@@ -20,6 +20,21 @@ export interface WeightRef {
   length: number;
 }
 
+/**
+ * The largest sizes a model may declare: beyond the largest released models by an order of
+ * magnitude, and small enough that a corrupt header cannot make the loaders loop for minutes
+ * or allocate gigabytes before the file size gives it away. The vocabulary bound is the lens's:
+ * its token ids travel as float32, exact below 2^24.
+ */
+export const MODEL_LIMITS = {
+  layers: 1024,
+  hiddenSize: 1 << 17,
+  intermediateSize: 1 << 20,
+  heads: 1024,
+  vocabSize: (1 << 24) - 1,
+  contextLength: 1 << 24,
+} as const;
+
 export interface ModelConfig {
   architecture: Architecture;
   layers: number;

@@ -3,7 +3,7 @@
  * and Llama-family (Llama, Mistral, Qwen2) causal language models the engine can run exactly.
  */
 import * as path from 'node:path';
-import type { ModelConfig, ModelDescription, WeightRef } from './description';
+import { MODEL_LIMITS, type ModelConfig, type ModelDescription, type WeightRef } from './description';
 import { ModelLoadError } from '../files/modelLoadError';
 import { readJsonFile } from '../files/read';
 import { readSafetensorsFolder } from './safetensors';
@@ -39,12 +39,7 @@ export function loadHuggingFace(folder: string): ModelDescription {
   const names = normalizeNames(stored.weights);
   const config = { ...parsed.config, tiedEmbeddings: isTied(parsed.config, names) };
   const weights = selectWeights(withLmHead(names, config), parsed.expectedShapes, folder);
-  const tokenizer = readHuggingFaceTokenizer(folder, parsed.bos);
-  if (tokenizer.vocabSize > config.vocabSize) {
-    throw new ModelLoadError(
-      `The tokenizer in ${folder} has ${tokenizer.vocabSize} tokens but config.json's vocab_size is ${config.vocabSize}; use the tokenizer.json that belongs to these weights.`,
-    );
-  }
+  const tokenizer = readHuggingFaceTokenizer(folder, parsed.bos, config.vocabSize);
   return { name: path.basename(path.resolve(folder)), source: folder, config, weights, weightFiles: stored.files, tokenizer };
 }
 
@@ -65,9 +60,10 @@ class ConfigFields {
     private readonly file: string,
   ) {}
 
-  positiveInt(key: string, fallback?: number): number {
+  /** A whole number from 1 to `max` (a corrupt config's 10³⁰⁰ layers is refused before any per-layer work). */
+  positiveInt(key: string, max: number, fallback?: number): number {
     const value = this.raw[key] ?? fallback;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) this.fail(key, 'a positive integer');
+    if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0 || value > max) this.fail(key, `a positive integer, at most ${max}`);
     return value as number;
   }
 
@@ -101,19 +97,19 @@ function parseGpt2Config(f: ConfigFields): ParsedConfig {
   if (!GPT2_ACTIVATIONS.includes(activation)) f.unsupported(`activation_function "${activation}" (only ${GPT2_ACTIVATIONS.join(', ')})`);
   if (f.boolean('scale_attn_by_inverse_layer_idx', false)) f.unsupported('scale_attn_by_inverse_layer_idx');
   if (!f.boolean('tie_word_embeddings', true)) f.unsupported('an untied GPT-2 output layer (tie_word_embeddings false)');
-  const d = f.positiveInt('n_embd');
-  const heads = f.positiveInt('n_head');
-  const ff = f.raw.n_inner === null ? 4 * d : f.positiveInt('n_inner', 4 * d);
+  const d = f.positiveInt('n_embd', MODEL_LIMITS.hiddenSize);
+  const heads = f.positiveInt('n_head', MODEL_LIMITS.heads);
+  const ff = f.raw.n_inner === null ? 4 * d : f.positiveInt('n_inner', MODEL_LIMITS.intermediateSize, 4 * d);
   const config: ModelConfig = {
     architecture: 'gpt2',
-    layers: f.positiveInt('n_layer'),
+    layers: f.positiveInt('n_layer', MODEL_LIMITS.layers),
     hiddenSize: d,
     intermediateSize: ff,
     heads,
     kvHeads: heads,
     headDim: divide(d, heads, 'n_embd', 'n_head', f),
-    vocabSize: f.positiveInt('vocab_size'),
-    contextLength: f.positiveInt('n_positions'),
+    vocabSize: f.positiveInt('vocab_size', MODEL_LIMITS.vocabSize),
+    contextLength: f.positiveInt('n_positions', MODEL_LIMITS.contextLength),
     normEps: f.positiveNumber('layer_norm_epsilon', 1e-5),
     ropeTheta: 0, // unused: GPT-2 learns absolute position embeddings
     ropeStyle: 'rotate-half',
@@ -148,20 +144,20 @@ function gpt2Shapes(c: ModelConfig): Record<string, number[]> {
 
 function parseLlamaFamilyConfig(f: ConfigFields, architecture: Exclude<SupportedArchitecture, 'GPT2LMHeadModel'>): ParsedConfig {
   rejectUnsupportedLlamaFeatures(f, architecture);
-  const hidden = f.positiveInt('hidden_size');
-  const heads = f.positiveInt('num_attention_heads');
-  const kvHeads = f.positiveInt('num_key_value_heads', heads);
+  const hidden = f.positiveInt('hidden_size', MODEL_LIMITS.hiddenSize);
+  const heads = f.positiveInt('num_attention_heads', MODEL_LIMITS.heads);
+  const kvHeads = f.positiveInt('num_key_value_heads', MODEL_LIMITS.heads, heads);
   divide(heads, kvHeads, 'num_attention_heads', 'num_key_value_heads', f);
   const config: ModelConfig = {
     architecture: 'llama',
-    layers: f.positiveInt('num_hidden_layers'),
+    layers: f.positiveInt('num_hidden_layers', MODEL_LIMITS.layers),
     hiddenSize: hidden,
-    intermediateSize: f.positiveInt('intermediate_size'),
+    intermediateSize: f.positiveInt('intermediate_size', MODEL_LIMITS.intermediateSize),
     heads,
     kvHeads,
-    headDim: f.positiveInt('head_dim', divide(hidden, heads, 'hidden_size', 'num_attention_heads', f)),
-    vocabSize: f.positiveInt('vocab_size'),
-    contextLength: f.positiveInt('max_position_embeddings'),
+    headDim: f.positiveInt('head_dim', MODEL_LIMITS.hiddenSize, divide(hidden, heads, 'hidden_size', 'num_attention_heads', f)),
+    vocabSize: f.positiveInt('vocab_size', MODEL_LIMITS.vocabSize),
+    contextLength: f.positiveInt('max_position_embeddings', MODEL_LIMITS.contextLength),
     normEps: f.positiveNumber('rms_norm_eps', 1e-6),
     ropeTheta: f.positiveNumber('rope_theta', 10000),
     ropeStyle: 'rotate-half',
@@ -179,7 +175,7 @@ function rejectUnsupportedLlamaFeatures(f: ConfigFields, architecture: Supported
   if (f.raw.rope_scaling !== undefined && f.raw.rope_scaling !== null) f.unsupported(`rope_scaling ${JSON.stringify(f.raw.rope_scaling)}`);
   if (f.raw.use_sliding_window === true) f.unsupported('sliding-window attention (use_sliding_window true)');
   const window = f.raw.sliding_window;
-  if (architecture === 'MistralForCausalLM' && typeof window === 'number' && window < f.positiveInt('max_position_embeddings')) {
+  if (architecture === 'MistralForCausalLM' && typeof window === 'number' && window < f.positiveInt('max_position_embeddings', MODEL_LIMITS.contextLength)) {
     f.unsupported(`sliding-window attention (sliding_window ${window})`);
   }
   if (architecture === 'LlamaForCausalLM' && f.boolean('attention_bias', false)) f.unsupported('attention_bias');

@@ -5,7 +5,7 @@
  * other tensors. Then float32 tensors, stacked over layers, in a fixed order.
  */
 import * as path from 'node:path';
-import type { ModelConfig, ModelDescription, WeightRef } from './description';
+import { MODEL_LIMITS, type ModelConfig, type ModelDescription, type WeightRef } from './description';
 import { ModelLoadError } from '../files/modelLoadError';
 import { fileSize, readBytes } from '../files/read';
 import { readLlama2cTokenizer } from '../tokenizer/llama2c';
@@ -27,13 +27,14 @@ export interface Llama2cHeader {
 
 export function loadLlama2c(checkpoint: string, tokenizerFile: string): ModelDescription {
   const header = readLlama2cHeader(checkpoint);
-  const { weights, totalBytes } = llama2cWeights(checkpoint, header);
+  const totalBytes = llama2cFileBytes(header);
   const size = fileSize(checkpoint);
   if (size !== totalBytes) {
     throw new ModelLoadError(
       `The llama2.c checkpoint ${checkpoint} is ${size} bytes but its header (dim ${header.dim}, ${header.layers} layers, vocab ${header.vocabSize}) implies ${totalBytes}; the file is ${size < totalBytes ? 'truncated' : 'corrupt or not a llama2.c checkpoint'}, re-download or re-export it.`,
     );
   }
+  const weights = llama2cWeights(checkpoint, header);
   const tokenizer = readLlama2cTokenizer(tokenizerFile);
   if (tokenizer.vocabSize !== header.vocabSize) {
     throw new ModelLoadError(
@@ -65,9 +66,19 @@ export function readLlama2cHeader(file: string): Llama2cHeader {
 }
 
 function headerProblem(h: Llama2cHeader): string | undefined {
-  const fields = { dim: h.dim, hidden_dim: h.hiddenDim, n_layers: h.layers, n_heads: h.heads, n_kv_heads: h.kvHeads, vocab_size: h.vocabSize, seq_len: h.seqLen };
-  const bad = Object.entries(fields).find(([, value]) => !(value > 0));
-  if (bad) return `header field ${bad[0]} is ${bad[1]}`;
+  const fields = {
+    dim: [h.dim, MODEL_LIMITS.hiddenSize],
+    hidden_dim: [h.hiddenDim, MODEL_LIMITS.intermediateSize],
+    n_layers: [h.layers, MODEL_LIMITS.layers],
+    n_heads: [h.heads, MODEL_LIMITS.heads],
+    n_kv_heads: [h.kvHeads, MODEL_LIMITS.heads],
+    vocab_size: [h.vocabSize, MODEL_LIMITS.vocabSize],
+    seq_len: [h.seqLen, MODEL_LIMITS.contextLength],
+  };
+  const bad = Object.entries(fields).find(([, [value]]) => !(value > 0));
+  if (bad) return `header field ${bad[0]} is ${bad[1][0]}`;
+  const huge = Object.entries(fields).find(([, [value, limit]]) => value > limit);
+  if (huge) return `header field ${huge[0]} is ${huge[1][0]}, more than any model has (at most ${huge[1][1]})`;
   if (h.dim % h.heads !== 0) return `dim ${h.dim} is not divisible by n_heads ${h.heads}`;
   if (h.heads % h.kvHeads !== 0) return `n_heads ${h.heads} is not divisible by n_kv_heads ${h.kvHeads}`;
   if ((h.dim / h.heads) % 2 !== 0) return `head size ${h.dim / h.heads} is odd, so rotary pairs cannot be formed`;
@@ -93,8 +104,17 @@ function llama2cConfig(h: Llama2cHeader): ModelConfig {
   };
 }
 
-/** WeightRefs for every tensor, in file order, and the file size they add up to. */
-export function llama2cWeights(file: string, h: Llama2cHeader): { weights: Record<string, WeightRef>; totalBytes: number } {
+/** The checkpoint's size as its header implies, computed before any per-layer work so a corrupt header is refused at once. */
+export function llama2cFileBytes(h: Llama2cHeader): number {
+  const headDim = h.dim / h.heads;
+  const kvDim = h.kvHeads * headDim;
+  const perLayer = 2 * h.dim + 2 * h.dim * h.dim + 2 * kvDim * h.dim + 3 * h.hiddenDim * h.dim;
+  const classifier = h.tiedClassifier ? 0 : h.vocabSize * h.dim;
+  return HEADER_BYTES + FLOAT_BYTES * (h.vocabSize * h.dim + h.layers * perLayer + h.dim + h.seqLen * headDim + classifier);
+}
+
+/** WeightRefs for every tensor, in file order. */
+export function llama2cWeights(file: string, h: Llama2cHeader): Record<string, WeightRef> {
   const weights: Record<string, WeightRef> = {};
   let offset = HEADER_BYTES;
   const take = (shape: number[]): WeightRef => {
@@ -121,5 +141,5 @@ export function llama2cWeights(file: string, h: Llama2cHeader): { weights: Recor
   weights['model.norm.weight'] = take([h.dim]);
   take([h.seqLen, h.dim / h.heads]); // legacy rotary tables (cos and sin halves): recomputed, never read
   weights['lm_head.weight'] = h.tiedClassifier ? weights['model.embed_tokens.weight'] : take([h.vocabSize, h.dim]);
-  return { weights, totalBytes: offset };
+  return weights;
 }

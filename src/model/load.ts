@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ModelDescription } from './description';
 import { ModelLoadError } from '../files/modelLoadError';
+import { regularFileStat } from '../files/read';
 import { loadHuggingFace, SUPPORTED_ARCHITECTURES } from './huggingface';
 import { loadLlama2c } from './llama2c';
 
@@ -23,8 +24,8 @@ export async function loadModel(modelPath: string): Promise<ModelDescription> {
 }
 
 function loadPath(resolved: string): ModelDescription {
-  const stat = statOrFail(resolved);
-  if (stat.isDirectory()) return loadFolder(resolved);
+  if (statOrFail(resolved).isDirectory()) return loadFolder(resolved);
+  regularFileStat(resolved);
   if (isHuggingFaceFile(resolved)) return loadHuggingFace(path.dirname(resolved));
   if (resolved.endsWith('.bin')) return loadLlama2c(resolved, tokenizerBeside(resolved));
   throw new ModelLoadError(
@@ -91,11 +92,9 @@ function chooseTokenizer(bins: string[], folder: string): string {
   );
 }
 
+/** The folder's .bin files; one that is not a regular file (a pipe, a device) is refused, not opened. */
 function binFiles(folder: string): string[] {
-  return fs
-    .readdirSync(folder)
-    .filter((name) => name.endsWith('.bin'))
-    .sort()
-    .map((name) => path.join(folder, name))
-    .filter((file) => fs.statSync(file).isFile());
+  const files = fs.readdirSync(folder).filter((name) => name.endsWith('.bin')).sort().map((name) => path.join(folder, name));
+  files.forEach(regularFileStat);
+  return files;
 }

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { WeightDType, WeightRef } from './description';
 import { ModelLoadError } from '../files/modelLoadError';
-import { fileSize, readBytes, readJsonFile } from '../files/read';
+import { fileInside, fileSize, readBytes, readJsonFile } from '../files/read';
 
 const DTYPES: Record<string, { dtype: WeightDType; bytes: number }> = {
   F32: { dtype: 'float32', bytes: 4 },
@@ -40,7 +40,20 @@ export function readSafetensorsHeader(file: string): Record<string, WeightRef> {
     if (name === '__metadata__') continue;
     weights[name] = weightRef(file, name, entry, dataStart, size);
   }
+  rejectOverlaps(file, weights);
   return weights;
+}
+
+/** Two tensors sharing bytes would each be read as the other's weights: the format forbids it. */
+function rejectOverlaps(file: string, weights: Record<string, WeightRef>): void {
+  const byOffset = Object.entries(weights).sort(([, a], [, b]) => a.offset - b.offset);
+  for (let i = 1; i < byOffset.length; i++) {
+    const [previousName, previous] = byOffset[i - 1];
+    const [name, ref] = byOffset[i];
+    if (ref.offset < previous.offset + previous.length) {
+      throw new ModelLoadError(`Tensors "${previousName}" and "${name}" in ${file} overlap (bytes ${ref.offset}–${previous.offset + previous.length}); the file is corrupt, re-download it.`);
+    }
+  }
 }
 
 /** The weights of a model folder: `model.safetensors`, or the shards listed by `model.safetensors.index.json`. */
@@ -56,12 +69,12 @@ export function readSafetensorsFolder(folder: string): SafetensorsWeights {
 
 function readShards(indexFile: string): SafetensorsWeights {
   const weightMap = readJsonFile(indexFile).weight_map;
-  if (typeof weightMap !== 'object' || weightMap === null) {
+  if (typeof weightMap !== 'object' || weightMap === null || Array.isArray(weightMap)) {
     throw new ModelLoadError(`${indexFile} has no "weight_map"; re-download it from the model's repository.`);
   }
   const folder = path.dirname(indexFile);
-  const shardNames = [...new Set(Object.values(weightMap as Record<string, string>))].sort();
-  const shards = new Map(shardNames.map((name) => [name, readSafetensorsHeader(path.join(folder, name))]));
+  const shardNames = [...new Set(Object.values(weightMap as Record<string, unknown>))].sort() as string[];
+  const shards = new Map(shardNames.map((name) => [name, readSafetensorsHeader(fileInside(folder, name, indexFile))]));
   const weights: Record<string, WeightRef> = {};
   for (const [name, shardName] of Object.entries(weightMap as Record<string, string>)) {
     const ref = shards.get(shardName)?.[name];
@@ -72,7 +85,7 @@ function readShards(indexFile: string): SafetensorsWeights {
     }
     weights[name] = ref;
   }
-  return { weights, files: shardNames.map((name) => path.join(folder, name)) };
+  return { weights, files: shardNames.map((name) => fileInside(folder, name, indexFile)) };
 }
 
 function readHeaderLength(file: string, size: number): number {
@@ -110,6 +123,7 @@ function weightRef(file: string, name: string, entry: unknown, dataStart: number
   if (!isIntegerArray(shape)) fail('has no valid shape');
   if (!isIntegerArray(offsets) || offsets.length !== 2) fail('has no valid data_offsets');
   const [begin, end] = offsets as number[];
+  if (end < begin) fail(`has data_offsets [${begin}, ${end}] that end before they begin`);
   const elements = (shape as number[]).reduce((a, b) => a * b, 1);
   if (end - begin !== elements * type.bytes) fail(`holds ${end - begin} bytes but its shape [${shape}] needs ${elements * type.bytes}`);
   if (dataStart + end > size) fail(`ends at byte ${dataStart + end}, past the end of the ${size}-byte file (truncated download?)`);

@@ -8,6 +8,7 @@ import type { Tokenizer as HfTokenizer } from '@huggingface/tokenizers' with { '
 import { ModelLoadError } from '../files/modelLoadError';
 import { readJsonFile } from '../files/read';
 import type { Tokenizer } from './tokenizer';
+import { checkVocabulary } from './vocabularyCheck';
 
 // The package is an ES module that also ships a CommonJS build; `require` picks that build through its "exports" map.
 const { Tokenizer: HfTokenizerClass } = require('@huggingface/tokenizers') as { Tokenizer: typeof HfTokenizer };
@@ -24,14 +25,12 @@ export interface BosDefaults {
 }
 
 export class HuggingFaceTokenizer implements Tokenizer {
-  readonly vocabSize: number;
-
   constructor(
     private readonly hf: HfTokenizer,
     readonly bosId: number | undefined,
-  ) {
-    this.vocabSize = largestId(hf) + 1;
-  }
+    /** Ids go up to the model's vocab_size when known: models pad their unembedding past the tokenizer's last id (Qwen2.5: 151,936 rows, 151,665 tokens). */
+    readonly vocabSize: number,
+  ) {}
 
   encode(text: string): number[] {
     return this.hf.encode(text, { add_special_tokens: false }).ids;
@@ -43,8 +42,10 @@ export class HuggingFaceTokenizer implements Tokenizer {
    * that is not a whole printable character stays as its `<0xNN>` / raw piece.
    */
   tokenText(id: number): string {
+    if (!(Number.isInteger(id) && id >= 0 && id < this.vocabSize)) throw new RangeError(`Token id ${id} is outside the vocabulary of ${this.vocabSize} tokens.`);
     const piece = this.hf.id_to_token(id);
-    if (piece === undefined) throw new RangeError(`Token id ${id} is outside the vocabulary of ${this.vocabSize} tokens.`);
+    // A padding row of the unembedding: the lens can rank it, but no text stands for it.
+    if (piece === undefined) return `<unused ${id}>`;
     const byte = BYTE_PIECE.exec(piece);
     if (byte) {
       const value = parseInt(byte[1], 16);
@@ -58,13 +59,6 @@ export class HuggingFaceTokenizer implements Tokenizer {
   decode(ids: number[]): string {
     return this.hf.decode(ids, DECODE_AS_IS);
   }
-}
-
-/** Ids can have gaps (added tokens placed past the model's vocabulary), so the size is the largest id + 1. */
-function largestId(hf: HfTokenizer): number {
-  let largest = -1;
-  for (const id of hf.get_vocab(true).values()) largest = Math.max(largest, id);
-  return largest;
 }
 
 /** GPT-2's printable stand-ins for the 256 byte values (bytes_to_unicode), mapped back to the bytes. */
@@ -83,8 +77,12 @@ function byteLevelPieceAsBytes(piece: string): string | undefined {
   return bytes.map((byte) => `<0x${byte!.toString(16).toUpperCase().padStart(2, '0')}>`).join('');
 }
 
-/** Reads `tokenizer.json` (and `tokenizer_config.json` when present) from a model folder. */
-export function readHuggingFaceTokenizer(folder: string, defaults: BosDefaults): HuggingFaceTokenizer {
+/**
+ * Reads `tokenizer.json` (and `tokenizer_config.json` when present) from a model folder.
+ * `modelRows`: the model's vocab_size, when known; ids must stay below it, and the tokenizer
+ * then names every row (the size is otherwise the largest id + 1: ids can have gaps).
+ */
+export function readHuggingFaceTokenizer(folder: string, defaults: BosDefaults, modelRows?: number): HuggingFaceTokenizer {
   const tokenizerFile = path.join(folder, 'tokenizer.json');
   if (!fs.existsSync(tokenizerFile)) {
     throw new ModelLoadError(
@@ -92,6 +90,7 @@ export function readHuggingFaceTokenizer(folder: string, defaults: BosDefaults):
     );
   }
   const tokenizerJson = readJsonFile(tokenizerFile);
+  const largestId = checkVocabulary(tokenizerJson, tokenizerFile, modelRows);
   const configFile = path.join(folder, 'tokenizer_config.json');
   const tokenizerConfig = fs.existsSync(configFile) ? readJsonFile(configFile) : {};
   let hf: HfTokenizer;
@@ -102,7 +101,7 @@ export function readHuggingFaceTokenizer(folder: string, defaults: BosDefaults):
       `The tokenizer ${tokenizerFile} could not be loaded (${(error as Error).message}); re-download tokenizer.json from the model's repository.`,
     );
   }
-  return new HuggingFaceTokenizer(hf, bosIdOf(hf, tokenizerConfig, defaults));
+  return new HuggingFaceTokenizer(hf, bosIdOf(hf, tokenizerConfig, defaults), modelRows ?? largestId + 1);
 }
 
 function bosIdOf(hf: HfTokenizer, tokenizerConfig: Record<string, unknown>, defaults: BosDefaults): number | undefined {

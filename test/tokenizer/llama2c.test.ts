@@ -64,7 +64,45 @@ describe('llama2.c tokenizer (tok512.bin)', () => {
   test('rejects ids outside the vocabulary', () => {
     assert.throws(() => tokenizer.tokenText(512), RangeError);
   });
+
+  test("merges exactly as llama2.c's quadratic rescan does, on seeded random text", () => {
+    const random = seeded(7);
+    const alphabet = 'abcdefghijklmnopqrstuvwxyz      ,.!?\nTLOé日';
+    for (let trial = 0; trial < 200; trial++) {
+      const text = Array.from({ length: 1 + Math.floor(random() * 80) }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+      assert.deepEqual(tokenizer.encode(text), quadraticEncode(tokenizer, text), JSON.stringify(text));
+    }
+  });
+
+  test('encodes a 100,000-character selection (the queue keeps it O(n log n))', () => {
+    const text = 'Once upon a time, there was a little girl named Lily. '.repeat(1900);
+    const ids = tokenizer.encode(text);
+    assert.equal(tokenizer.decode(ids), ' ' + text);
+  });
 });
+
+/** llama2.c's encoder as run.c writes it: rescan every adjacent pair after each merge. */
+function quadraticEncode(tokenizer: Llama2cTokenizer, text: string): number[] {
+  const internals = tokenizer as unknown as { pieces: string[]; scores: number[]; idByPiece: Map<string, number>; characterIds(t: string): number[] };
+  const ids = internals.characterIds(' ' + text);
+  for (;;) {
+    let best = { score: -Infinity, index: -1, id: 0 };
+    for (let i = 0; i + 1 < ids.length; i++) {
+      const merged = internals.idByPiece.get(internals.pieces[ids[i]] + internals.pieces[ids[i + 1]]);
+      if (merged !== undefined && internals.scores[merged] > best.score) best = { score: internals.scores[merged], index: i, id: merged };
+    }
+    if (best.index < 0) return ids;
+    ids.splice(best.index, 2, best.id);
+  }
+}
+
+function seeded(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1664525 + 1013904223) % 2 ** 32;
+    return state / 2 ** 32;
+  };
+}
 
 describe('llama2.c tokenizer file errors', () => {
   let dir: string;
