@@ -12,13 +12,13 @@ import { defaultModelPath, openEngine } from '../engine/open';
 import { EXECUTION_PROVIDER_CHOICES, type ExecutionProviderChoice } from '../engine/api';
 import { choiceProblem, topKProblem } from '../engine/options';
 import { LOSS_MODES, PRECISIONS, type BackwardLensResult, type LossMode, type Precision } from '../result/schema';
-import { writeResultFile } from '../report/resultFile';
+import { checkResultPath, ResultPathError, writeResultFile } from '../report/resultFile';
 import { renderResultTables } from './table';
 
 const USAGE = `usage: backward-lens analyze --prompt TEXT [--target TEXT] [--model PATH]
        [--loss ${LOSS_MODES.join('|')}] [--top-k 5] [--normalized] [--vectors]
        [--projection ${PRECISIONS.join('|')}] [--matmuls ${PRECISIONS.join('|')}]
-       [--provider ${EXECUTION_PROVIDER_CHOICES.join('|')}] [--json FILE]`;
+       [--provider ${EXECUTION_PROVIDER_CHOICES.join('|')}] [--json FILE [--force]]`;
 
 class UsageError extends Error {}
 
@@ -38,6 +38,7 @@ function parseCommandLine(argv: string[]) {
       projection: { type: 'string', default: 'float32' },
       matmuls: { type: 'string', default: 'float32' },
       json: { type: 'string' },
+      force: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -71,6 +72,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  // Checked first: a path that cannot be written should not cost an analysis.
+  if (options.json !== undefined) checkResultPath(options.json, options.force);
   const modelPath = options.model ?? defaultModelPath(path.resolve(__dirname, '..', '..', '..'));
   const engine = await openEngine(modelPath, { executionProvider: options.provider });
   try {
@@ -85,8 +88,8 @@ async function main(argv: string[]): Promise<number> {
       vectors: options.vectors,
     });
     console.log(renderResultTables(result));
-    if (options.json) {
-      await writeResultFile(options.json, result);
+    if (options.json !== undefined) {
+      await writeResultFile(options.json, result, options.force);
       console.log(`wrote ${options.json}`);
     }
   } finally {
@@ -98,7 +101,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: Error) => {
-    const known = error instanceof ModelLoadError || error instanceof InputError || error instanceof ExecutionProviderError || error instanceof UsageError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
+    const known = error instanceof ModelLoadError || error instanceof InputError || error instanceof ResultPathError || error instanceof ExecutionProviderError || error instanceof UsageError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
     console.error(`backward-lens: ${known ? error.message : `unexpected error: ${error.message}`}`);
     if (error instanceof UsageError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) console.error(USAGE);
     process.exit(known ? 2 : 1);

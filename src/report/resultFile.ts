@@ -2,7 +2,7 @@
  * The `*.blens.json` file, for every front end: serialize, parse (and validate), name, write.
  * A saved result always travels with its Markdown report, under one base name.
  */
-import { promises as fs } from 'node:fs';
+import { accessSync, constants, lstatSync, promises as fs, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { exists, writeFileAtomic, writeNewFileAtomic } from '../files/atomicWrite';
 import type { BackwardLensResult } from '../result/schema';
@@ -77,7 +77,47 @@ export async function saveResultAs(resultPath: string, result: BackwardLensResul
   return { json: resultPath, markdown };
 }
 
-/** The result alone, at a path given on the command line. */
-export function writeResultFile(resultPath: string, result: BackwardLensResult): Promise<void> {
-  return writeFileAtomic(resultPath, serializeResult(result));
+/** A result path a user gave cannot be written: the message names that path and what to do. */
+export class ResultPathError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ResultPathError';
+  }
+}
+
+/**
+ * Checks, before any work, that a result can be written at `resultPath`: its folder exists and is
+ * writable, and nothing is there (or, with `force`, only a regular file, which is then replaced).
+ */
+export function checkResultPath(resultPath: string, force: boolean): void {
+  if (resultPath.trim() === '') throw new ResultPathError('the result path is empty; give a file name such as result.blens.json.');
+  const dir = path.dirname(path.resolve(resultPath));
+  try {
+    if (!statSync(dir).isDirectory()) throw new ResultPathError(`cannot write ${resultPath}: ${dir} is not a folder.`);
+    accessSync(dir, constants.W_OK);
+  } catch (error) {
+    if (error instanceof ResultPathError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ResultPathError(`cannot write ${resultPath}: its folder ${dir} ${code === 'ENOENT' ? 'does not exist; create it first' : 'is not writable'}.`);
+  }
+  let existing;
+  try {
+    existing = lstatSync(resultPath);
+  } catch {
+    return;
+  }
+  if (!existing.isFile()) throw new ResultPathError(`${resultPath} exists and is not a regular file (a folder, link or device); choose another path.`);
+  if (!force) throw new ResultPathError(`${resultPath} exists; pass --force to replace it, or choose another path.`);
+}
+
+/** The result alone, at a path checked by checkResultPath; a file that appeared since is only replaced with `force`. */
+export async function writeResultFile(resultPath: string, result: BackwardLensResult, force: boolean): Promise<void> {
+  const json = serializeResult(result);
+  try {
+    if (force) await writeFileAtomic(resultPath, json);
+    else if (!(await writeNewFileAtomic(resultPath, json))) throw new ResultPathError(`${resultPath} appeared while the analysis ran; pass --force to replace it.`);
+  } catch (error) {
+    if (error instanceof ResultPathError) throw error;
+    throw new ResultPathError(`cannot write ${resultPath} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`);
+  }
 }

@@ -89,3 +89,24 @@ test('--provider cuda either runs on CUDA or says clearly why it cannot', () => 
   if (result.status === 0) assert.match(result.stdout, / on CUDA/);
   else assertCleanError(result, /CUDA was requested but .*--provider cpu/);
 });
+
+test('--json never replaces what is there without --force, and is checked before the analysis', () => {
+  const dir = path.join(scratch, 'json-targets');
+  fs.mkdirSync(dir);
+  const existing = path.join(dir, 'kept.blens.json');
+  fs.writeFileSync(existing, 'mine');
+  const args = (json: string, ...more: string[]) => ['analyze', '--prompt', PROMPT, '--target', 'Tom', '--json', json, ...more];
+  const refused = run(...args(existing));
+  assertCleanError(refused, /kept\.blens\.json exists; pass --force/);
+  assert.equal(refused.stdout, '', 'refused before any analysis output');
+  assert.equal(fs.readFileSync(existing, 'utf8'), 'mine');
+  fs.symlinkSync(existing, path.join(dir, 'link.json'));
+  assertCleanError(run(...args(path.join(dir, 'link.json'), '--force')), /link\.json exists and is not a regular file/);
+  assertCleanError(run(...args(dir, '--force')), /json-targets exists and is not a regular file/);
+  assertCleanError(run(...args(path.join(dir, 'missing', 'r.json'))), /its folder .*missing does not exist/);
+  assertCleanError(run(...args('')), /result path is empty/);
+  const replaced = run(...args(existing, '--force'));
+  assert.equal(replaced.status, 0, replaced.stderr);
+  validateResult(JSON.parse(fs.readFileSync(existing, 'utf8')));
+  assert.deepEqual(fs.readdirSync(dir).sort(), ['kept.blens.json', 'link.json'], 'no temporary files left');
+});
