@@ -13,8 +13,18 @@ export interface EngineKey {
   executionProvider: ExecutionProviderChoice;
 }
 
+/** Only the key's own fields count, so callers may pass the whole settings object. */
+const idOf = (key: EngineKey): string => JSON.stringify([key.modelPath, key.executionProvider]);
+
+interface Entry {
+  key: string;
+  engine: Promise<Engine>;
+  /** Set once the engine has loaded. */
+  loaded?: Engine;
+}
+
 export class EngineHost {
-  private current: { key: string; engine: Promise<Engine> } | undefined;
+  private current: Entry | undefined;
 
   constructor(
     private readonly extensionRoot: string,
@@ -33,23 +43,30 @@ export class EngineHost {
 
   /** Whether `get(key)` would return an engine that is already loaded or loading. */
   has(key: EngineKey): boolean {
-    return this.current?.key === JSON.stringify(key);
+    return this.current?.key === idOf(key);
+  }
+
+  /** The engine for `key` if it has finished loading. */
+  loaded(key: EngineKey): Engine | undefined {
+    return this.has(key) ? this.current?.loaded : undefined;
   }
 
   get(key: EngineKey): Promise<Engine> {
-    const id = JSON.stringify(key);
+    const id = idOf(key);
     if (this.current?.key === id) return this.current.engine;
     void this.dispose();
     const modelPath = this.resolveModelPath(key.modelPath);
     const started = Date.now();
     this.log(`loading ${modelPath} (provider: ${key.executionProvider})`);
-    const engine = openEngine(modelPath, { executionProvider: key.executionProvider, cacheDir: this.cacheDir }, this.log).then(
-      (e) => {
+    const entry: Entry = {
+      key: id,
+      engine: openEngine(modelPath, { executionProvider: key.executionProvider, cacheDir: this.cacheDir }, this.log).then((e) => {
         this.log(`loaded ${e.modelName} on ${e.executionProvider} in ${Date.now() - started} ms${e.executionProviderNote ? ` (${e.executionProviderNote})` : ''}`);
+        entry.loaded = e;
         return e;
-      },
-    );
-    const entry = { key: id, engine };
+      }),
+    };
+    const { engine } = entry;
     this.current = entry;
     // A failed load must not stick: the next request retries (the user may have fixed the path).
     engine.catch(() => {

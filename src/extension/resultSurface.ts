@@ -19,12 +19,16 @@ export interface Shown {
   origin?: ResultOrigin;
 }
 
-/** What surfaces ask of the extension; implemented once in extension.ts. */
+/** What surfaces ask of the extension; implemented once, by the AnalysisController. */
 export interface SurfaceActions {
   save(result: BackwardLensResult): Promise<vscode.Uri | undefined>;
-  reanalyze(shown: Shown, normalized: boolean, progress: (step: string | undefined) => void): Promise<Shown | undefined>;
+  /** Re-runs `shown` for `from`, which hears its steps and answers its own request with the result. */
+  reanalyze(shown: Shown, normalized: boolean, from: ResultSurface): Promise<Shown | undefined>;
   reveal(shown: Shown, position: number): Promise<void>;
 }
+
+/** The panel and the results view: everything works there. */
+export const LIVE_CAPABILITIES: SurfaceCapabilities = { reanalyze: true, reveal: true, save: true };
 
 /** Only the bundle folder is readable by the page. */
 export function bundleRoot(extensionUri: vscode.Uri): vscode.Uri {
@@ -69,6 +73,11 @@ export class ResultSurface implements vscode.Disposable {
     if (this.ready) this.post(this.showMessage(shown, requestId));
   }
 
+  /** Shows the running step in the page, or that the host is idle again. */
+  busy(step: string | undefined): void {
+    this.post({ type: 'busy', step });
+  }
+
   private showMessage(shown: Shown, requestId?: number): ShowMessage {
     return { type: 'show', result: shown.result, origin: shown.origin, capabilities: this.capabilities, requestId };
   }
@@ -96,7 +105,7 @@ export class ResultSurface implements vscode.Disposable {
         }
         case 'reanalyze': {
           if (!shown || !this.capabilities.reanalyze) return;
-          const next = await this.actions.reanalyze(shown, message.normalized, (step) => this.post({ type: 'busy', step }));
+          const next = await this.actions.reanalyze(shown, message.normalized, this);
           if (next) this.show(next, message.requestId);
           else this.post({ type: 'error', message: 'Cancelled.', requestId: message.requestId });
           return;

@@ -1,0 +1,34 @@
+/**
+ * The one place an `AnalysisRequest` is put together, for a new analysis (from the settings)
+ * and for a re-run (from the result being re-run). No VS Code import, so it is unit-tested.
+ */
+import * as path from 'node:path';
+import type { AnalysisRequest } from '../engine/api';
+import type { BackwardLensResult } from '../result/schema';
+
+/** What is analysed: the text, its target and the loss. */
+export type Probe = Pick<AnalysisRequest, 'prompt' | 'target' | 'lossMode' | 'normalized'>;
+
+/** How it is analysed: the settings, or for a re-run the result's own choices. */
+export type LensOptions = Pick<AnalysisRequest, 'topK' | 'projection' | 'matmuls' | 'maxTokens'>;
+
+export function analysisRequest(options: LensOptions, probe: Probe): AnalysisRequest {
+  return { ...probe, topK: options.topK, projection: options.projection, matmuls: options.matmuls, maxTokens: options.maxTokens };
+}
+
+/**
+ * The same analysis as `result`, lens normalized or not. It keeps the result's own top-k and
+ * precisions, not today's settings, so only the lens changes; only the token limit is current.
+ * Refused when `activeModel` (the resolved model setting) is not the model the result came from.
+ */
+export function rerunRequest(result: BackwardLensResult, normalized: boolean, activeModel: string, maxTokens: number): AnalysisRequest {
+  const source = path.resolve(result.model.source);
+  // The engine reports the weight file; the setting may name its folder.
+  if (source !== activeModel && path.dirname(source) !== activeModel) {
+    throw new Error(`This result came from ${result.model.source}; the active model is ${activeModel}. Select that model to re-run it.`);
+  }
+  return analysisRequest(
+    { topK: result.lens.topK, projection: result.lens.projection, matmuls: result.matmuls, maxTokens },
+    { prompt: result.prompt, target: result.target, lossMode: result.lossMode, normalized },
+  );
+}

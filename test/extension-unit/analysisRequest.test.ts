@@ -1,0 +1,36 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { analysisRequest, rerunRequest } from '../../src/extension/analysisRequest';
+import { DEFAULT_SETTINGS } from '../../src/extension/settings';
+import { fixtureResult } from '../support/fixtureResult';
+
+test('a new analysis takes the lens options from the settings', () => {
+  const settings = { ...DEFAULT_SETTINGS, topK: 7, projection: 'float16' as const, maxTokens: 64 };
+  assert.deepEqual(analysisRequest(settings, { prompt: 'Once upon', target: ' a', lossMode: 'paper' }), {
+    prompt: 'Once upon',
+    target: ' a',
+    lossMode: 'paper',
+    topK: 7,
+    projection: 'float16',
+    matmuls: 'float32',
+    maxTokens: 64,
+  });
+});
+
+test('a re-run repeats the result’s own analysis, only the lens normalization and token limit are new', () => {
+  const result = fixtureResult({ matmuls: 'float16', lens: { topK: 2, normalized: false, projection: 'float16' } });
+  assert.deepEqual(rerunRequest(result, true, '/models/fixture', 32), {
+    prompt: 'Once upon a',
+    target: ' time',
+    lossMode: 'paper',
+    normalized: true,
+    topK: 2,
+    projection: 'float16',
+    matmuls: 'float16',
+    maxTokens: 32,
+  });
+  // The engine reports the weight file; the setting may name its folder.
+  const fromFile = fixtureResult({ model: { ...result.model, source: '/models/fixture/model.bin' } });
+  assert.equal(rerunRequest(fromFile, false, '/models/fixture', 32).normalized, false);
+  assert.throws(() => rerunRequest(result, true, '/models/other', 32), /came from \/models\/fixture; the active model is \/models\/other/);
+});
