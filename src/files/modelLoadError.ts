@@ -4,7 +4,8 @@
  */
 export class ModelLoadError extends Error {
   constructor(message: string) {
-    super(message);
+    // One line, whatever a quoted parser message held (V8's JSON errors quote the text around).
+    super(message.replace(/\s*\n\s*/g, ' '));
     this.name = 'ModelLoadError';
   }
 }

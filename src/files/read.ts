@@ -53,13 +53,14 @@ const isInside = (root: string, file: string) => {
 };
 
 /**
- * `name`, as a model file (an index, a config) names another file, resolved inside `folder`:
- * a plain relative name that stays inside the folder and, links followed, is a regular file there.
- * `source` is the file that gave the name, for the message.
+ * `name` resolved inside `folder`: a plain relative name that stays inside the folder and, links
+ * followed, is a regular file there. `namedBy` is the file that gave the name (a shard index),
+ * when a file did: the fix is then to re-download that file.
  */
-export function fileInside(folder: string, name: unknown, source: string): string {
+export function fileInside(folder: string, name: unknown, namedBy?: string): string {
   const refuse = (why: string): never => {
-    throw new ModelLoadError(`${source} names ${JSON.stringify(name)}, which ${why}; only files inside ${folder} are read, so re-download ${path.basename(source)} from the model's repository.`);
+    const fix = namedBy ? `re-download ${path.basename(namedBy)} from the model's repository` : 'copy the file into the folder instead';
+    throw new ModelLoadError(`${namedBy ? `${namedBy} names ${JSON.stringify(name)}, which` : `${path.join(folder, String(name))}`} ${why}; only files inside ${folder} are read, so ${fix}.`);
   };
   if (typeof name !== 'string' || name === '') return refuse('is not a file name');
   if (path.isAbsolute(name) || name.split(/[\\/]/).includes('..')) return refuse('leads out of the model folder');

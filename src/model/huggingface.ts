@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import { MODEL_LIMITS, type ModelConfig, type ModelDescription, type WeightRef } from './description';
 import { ModelLoadError } from '../files/modelLoadError';
-import { readJsonFile } from '../files/read';
+import { fileInside, readJsonFile } from '../files/read';
 import { readSafetensorsFolder } from './safetensors';
 import { readHuggingFaceTokenizer, type BosDefaults } from '../tokenizer/huggingface';
 
@@ -31,7 +31,7 @@ interface ParsedConfig {
 
 export function loadHuggingFace(folder: string): ModelDescription {
   const configFile = path.join(folder, 'config.json');
-  const raw = readJsonFile(configFile);
+  const raw = readJsonFile(fileInside(folder, 'config.json'));
   const fields = new ConfigFields(raw, configFile);
   const architecture = architectureOf(raw, configFile);
   const parsed = architecture === 'GPT2LMHeadModel' ? parseGpt2Config(fields) : parseLlamaFamilyConfig(fields, architecture);

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ModelDescription } from './description';
 import { ModelLoadError } from '../files/modelLoadError';
-import { regularFileStat } from '../files/read';
+import { fileInside, regularFileStat } from '../files/read';
 import { loadHuggingFace, SUPPORTED_ARCHITECTURES } from './huggingface';
 import { loadLlama2c } from './llama2c';
 
@@ -92,9 +92,11 @@ function chooseTokenizer(bins: string[], folder: string): string {
   );
 }
 
-/** The folder's .bin files; one that is not a regular file (a pipe, a device) is refused, not opened. */
+/** The folder's .bin files: each a regular file inside the folder (a pipe, a device or a link out of it is refused, not opened). */
 function binFiles(folder: string): string[] {
-  const files = fs.readdirSync(folder).filter((name) => name.endsWith('.bin')).sort().map((name) => path.join(folder, name));
-  files.forEach(regularFileStat);
-  return files;
+  return fs
+    .readdirSync(folder)
+    .filter((name) => name.endsWith('.bin'))
+    .sort()
+    .map((name) => fileInside(folder, name));
 }

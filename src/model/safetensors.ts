@@ -60,8 +60,8 @@ function rejectOverlaps(file: string, weights: Record<string, WeightRef>): void 
 export function readSafetensorsFolder(folder: string): SafetensorsWeights {
   const indexFile = path.join(folder, SAFETENSORS_INDEX_FILE);
   const singleFile = path.join(folder, SAFETENSORS_FILE);
-  if (fs.existsSync(indexFile)) return readShards(indexFile);
-  if (fs.existsSync(singleFile)) return { weights: readSafetensorsHeader(singleFile), files: [singleFile] };
+  if (fs.existsSync(indexFile)) return readShards(fileInside(folder, SAFETENSORS_INDEX_FILE));
+  if (fs.existsSync(singleFile)) return { weights: readSafetensorsHeader(fileInside(folder, SAFETENSORS_FILE)), files: [singleFile] };
   throw new ModelLoadError(
     `The model folder ${folder} has neither ${SAFETENSORS_FILE} nor ${SAFETENSORS_INDEX_FILE}; download the safetensors weights (PyTorch .bin weights are not supported).`,
   );

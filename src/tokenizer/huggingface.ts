@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Tokenizer as HfTokenizer } from '@huggingface/tokenizers' with { 'resolution-mode': 'import' };
 import { ModelLoadError } from '../files/modelLoadError';
-import { readJsonFile } from '../files/read';
+import { fileInside, readJsonFile } from '../files/read';
 import type { Tokenizer } from './tokenizer';
 import { checkVocabulary } from './vocabularyCheck';
 
@@ -89,10 +89,10 @@ export function readHuggingFaceTokenizer(folder: string, defaults: BosDefaults, 
       `The model folder ${folder} has no tokenizer.json; download it from the model's Hugging Face repository into that folder.`,
     );
   }
-  const tokenizerJson = readJsonFile(tokenizerFile);
+  const tokenizerJson = readJsonFile(fileInside(folder, 'tokenizer.json'));
   const largestId = checkVocabulary(tokenizerJson, tokenizerFile, modelRows);
   const configFile = path.join(folder, 'tokenizer_config.json');
-  const tokenizerConfig = fs.existsSync(configFile) ? readJsonFile(configFile) : {};
+  const tokenizerConfig = fs.existsSync(configFile) ? readJsonFile(fileInside(folder, 'tokenizer_config.json')) : {};
   let hf: HfTokenizer;
   try {
     hf = new HfTokenizerClass(tokenizerJson, tokenizerConfig);
