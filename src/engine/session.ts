@@ -37,7 +37,7 @@ export interface SessionRequest {
    * length (GPT-2 small: 1.6 GB instead of 0.7 GB resident after T = 256, for no speed).
    */
   memoryArena: boolean;
-  /** onnxruntime graph optimizers to leave out, by name (see the engine for why). */
+  /** onnxruntime graph optimizers to leave out, by name (see sessionCache.ts for why). */
   disabledOptimizers: readonly string[];
 }
 
