@@ -42,10 +42,11 @@ export class BackwardLensEngine implements Engine {
     const request = validateRequest(analysisRequest, this.model.config);
     const plan = planLoss(this.model.tokenizer, request);
     const waitStarted = performance.now();
-    const [gradient, lens] = await this.sessions.forAnalysis(request.matmuls, request.lens);
+    const [gradient, lens] = await this.sessions.forAnalysis(request.matmuls, request.lens, () => control.onProgress?.({ stage: 'compile' }));
     // Wall time, not the sum of both sessions' compile times: they are built concurrently.
     const compileMs = performance.now() - waitStarted;
     const started = performance.now();
+    control.onProgress?.({ stage: 'gradient' });
     const gradients = await runGradientPass(gradient, plan, request.topK);
     const cells = { ff1: gradients.ff1Input, ff2: gradients.ff2Vjp, width: this.model.config.hiddenSize, rankIds: plan.rankIds, topK: request.topK };
     const readout = await runLens(lens, cells, control);

@@ -1,6 +1,6 @@
 /**
  * The lens over every cell: each layer's x_i (FF1) and δ_i (FF2) projected through the lens
- * session in blocks of rows, with cancellation between blocks. Zero vectors with the
+ * session in blocks of rows, with progress and cancellation between blocks. Zero vectors with the
  * same rank token give the same read-out, so each such pair is projected once (δ is exactly 0 at
  * every last-layer position that carries no loss).
  */
@@ -52,6 +52,7 @@ export async function runLens(session: GraphSession, cells: LensCells, control: 
   const read = emptyReadout(rows, topK);
   const blockRows = Math.ceil(rows / Math.ceil(rows / LENS_BLOCK_ROWS));
   const blocks = Math.ceil(rows / blockRows);
+  control.onProgress?.({ stage: 'lens', done: 0, total: blocks });
   for (let block = 0; block < blocks; block++) {
     control.signal?.throwIfAborted();
     const first = block * blockRows;
@@ -70,6 +71,7 @@ export async function runLens(session: GraphSession, cells: LensCells, control: 
     read.topLogProbs.set(out[IO.topLogProbs].data as Float32Array, first * topK);
     read.bottomIds.set(out[IO.bottomIds].data as BigInt64Array, first * topK);
     read.bottomLogProbs.set(out[IO.bottomLogProbs].data as Float32Array, first * topK);
+    control.onProgress?.({ stage: 'lens', done: block + 1, total: blocks });
   }
   return rows === count ? read : expandRows(read, sourceRow, topK);
 }

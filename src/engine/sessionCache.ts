@@ -58,6 +58,7 @@ export class GraphSession {
 
 export class SessionCache {
   private readonly compiled = new Map<string, Promise<GraphSession>>();
+  private readonly opened = new WeakSet<Promise<GraphSession>>();
   private unembedding: Float32Array | undefined;
   executionProvider: ExecutionProviderName = 'cpu';
   executionProviderNote: string | undefined;
@@ -73,9 +74,11 @@ export class SessionCache {
     return this.variant.computeDType ?? 'float32';
   }
 
-  /** The two sessions of an analysis. */
-  forAnalysis(matmuls: Precision, lens: LensVariant): Promise<[GraphSession, GraphSession]> {
-    return Promise.all([this.gradient(matmuls), this.lens(lens)]);
+  /** The two sessions of an analysis; `onCompile` hears first when either has yet to be opened. */
+  forAnalysis(matmuls: Precision, lens: LensVariant, onCompile: () => void): Promise<[GraphSession, GraphSession]> {
+    const pending = [this.gradient(matmuls), this.lens(lens)] as const;
+    if (!pending.every((session) => this.opened.has(session))) onCompile();
+    return Promise.all(pending);
   }
 
   gradient(matmuls: Precision = 'float32'): Promise<GraphSession> {
@@ -120,9 +123,13 @@ export class SessionCache {
   private session(key: string, build: (provider: ExecutionProviderName) => Graph, layout: SessionLayout): Promise<GraphSession> {
     let pending = this.compiled.get(key);
     if (!pending) {
-      pending = this.open(key, build, layout);
-      this.compiled.set(key, pending);
-      pending.catch(() => this.compiled.delete(key));
+      const opening = this.open(key, build, layout);
+      opening.then(
+        () => this.opened.add(opening),
+        () => this.compiled.delete(key),
+      );
+      this.compiled.set(key, opening);
+      pending = opening;
     }
     return pending;
   }

@@ -2,6 +2,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IO } from '../../src/graph/backwardLensGraph';
+import type { AnalysisRequest, ProgressStep } from '../../src/engine/api';
 import type { BackwardLensEngine } from '../../src/engine/engine';
 import { planLoss } from '../../src/engine/lossPlan';
 import { loadModel } from '../../src/model/load';
@@ -97,4 +98,29 @@ test('an aborted analysis rejects with the abort reason instead of finishing', a
     engine.analyze({ prompt: PROMPTS[0][0], target: 'Tom', lossMode: 'paper', topK: 5 }, { signal: controller.signal }),
     /user pressed Cancel/,
   );
+});
+
+/** Long enough (61 tokens, 600-odd distinct lens rows) to need two lens blocks; the normalized lens no other test opens. */
+const LONG_REQUEST: AnalysisRequest = { prompt: README_GREEDY_TEXT, target: '', lossMode: 'text', topK: 3, normalized: true };
+
+test('progress: compile while the sessions open, then the gradient pass, then every lens block', async () => {
+  const runs: ProgressStep[][] = [[], []];
+  for (const steps of runs) await engine.analyze(LONG_REQUEST, { onProgress: (step) => steps.push(step) });
+  const total = runs[0].at(-1)!.total!;
+  assert.ok(total >= 2, `${total} lens block(s)`);
+  const lens = Array.from({ length: total + 1 }, (_, done) => ({ stage: 'lens', done, total }));
+  assert.deepEqual(runs[0], [{ stage: 'compile' }, { stage: 'gradient' }, ...lens]);
+  assert.deepEqual(runs[1], [{ stage: 'gradient' }, ...lens], 'no compile step once the sessions are open');
+});
+
+test('aborting while the lens runs stops it before the next block', async () => {
+  const controller = new AbortController();
+  const steps: ProgressStep[] = [];
+  const onProgress = (step: ProgressStep) => {
+    steps.push(step);
+    if (step.stage === 'lens' && step.done === 1) controller.abort(new Error('user pressed Cancel'));
+  };
+  await assert.rejects(engine.analyze(LONG_REQUEST, { signal: controller.signal, onProgress }), /user pressed Cancel/);
+  assert.equal(steps.at(-1)!.done, 1);
+  assert.ok(steps.at(-1)!.total! >= 2);
 });
