@@ -1,10 +1,14 @@
-/** An AnalysisRequest checked against the model and given its defaults. */
+/**
+ * An AnalysisRequest checked against the model and given its defaults. A request may come from
+ * across a process boundary, so properties the engine does not know (a misspelling, an option of
+ * another version) are refused by name rather than silently ignored.
+ */
 import type { ModelConfig } from '../model/description';
 import type { LossMode, Precision } from '../result/schema';
 import { LOSS_MODES, PRECISIONS } from '../result/schema';
 import type { AnalysisRequest } from './api';
 import { InputError } from './lossPlan';
-import { choiceProblem, topKProblem } from './options';
+import { choiceList, choiceProblem, topKProblem } from './options';
 import type { LensVariant } from './sessionCache';
 
 export interface ValidRequest {
@@ -19,8 +23,22 @@ export interface ValidRequest {
   maxTokens: number;
 }
 
+/** Every property a request may have; typed so that the compiler keeps it equal to AnalysisRequest's. */
+const REQUEST_PROPERTIES: Record<keyof AnalysisRequest, true> = {
+  prompt: true,
+  target: true,
+  lossMode: true,
+  topK: true,
+  normalized: true,
+  projection: true,
+  matmuls: true,
+  vectors: true,
+  maxTokens: true,
+};
+
 export function validateRequest(request: AnalysisRequest, config: Pick<ModelConfig, 'vocabSize' | 'contextLength'>): ValidRequest {
   const problem =
+    unknownPropertiesProblem(request) ??
     choiceProblem('loss mode', request.lossMode, LOSS_MODES) ??
     topKProblem('top-k', request.topK, config.vocabSize) ??
     choiceProblem('projection', request.projection ?? 'float32', PRECISIONS) ??
@@ -36,4 +54,12 @@ export function validateRequest(request: AnalysisRequest, config: Pick<ModelConf
     vectors: request.vectors ?? false,
     maxTokens: Math.min(request.maxTokens ?? Infinity, config.contextLength),
   };
+}
+
+function unknownPropertiesProblem(request: AnalysisRequest): string | undefined {
+  const allowed = Object.keys(REQUEST_PROPERTIES);
+  const unknown = Object.keys(request).filter((name) => !allowed.includes(name));
+  if (unknown.length === 0) return undefined;
+  const named = unknown.map((name) => JSON.stringify(name)).join(', ');
+  return `the request has unknown ${unknown.length === 1 ? 'property' : 'properties'} ${named}; a request may have ${choiceList(allowed)}`;
 }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { IO } from '../../src/graph/backwardLensGraph';
 import type { AnalysisRequest, ProgressStep } from '../../src/engine/api';
 import type { BackwardLensEngine } from '../../src/engine/engine';
-import { planLoss } from '../../src/engine/lossPlan';
+import { InputError, planLoss } from '../../src/engine/lossPlan';
 import { loadModel } from '../../src/model/load';
 import type { ModelDescription } from '../../src/model/description';
 import { engineWith, predictionPlan, TestEngine } from '../support/engines';
@@ -123,4 +123,14 @@ test('aborting while the lens runs stops it before the next block', async () => 
   await assert.rejects(engine.analyze(LONG_REQUEST, { signal: controller.signal, onProgress }), /user pressed Cancel/);
   assert.equal(steps.at(-1)!.done, 1);
   assert.ok(steps.at(-1)!.total! >= 2);
+});
+
+test('a request with properties the engine does not know is refused, naming them and the allowed ones', async () => {
+  const request = { prompt: PROMPTS[0][0], target: 'Tom', lossMode: 'paper', topK: 5, signal: undefined, topk: 3 } as AnalysisRequest;
+  await assert.rejects(engine.analyze(request), (error: Error) => {
+    assert.ok(error instanceof InputError);
+    assert.match(error.message, /unknown properties "signal", "topk"/);
+    assert.match(error.message, /prompt, target, lossMode, topK, normalized, projection, matmuls, vectors or maxTokens\.$/);
+    return true;
+  });
 });
