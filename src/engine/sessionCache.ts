@@ -35,11 +35,9 @@ type Feeds = Record<string, ort.Tensor>;
 type SessionLayout = Pick<SessionRequest, 'prepackWeights' | 'memoryArena' | 'disabledOptimizers'>;
 
 /**
- * The VJPs recompute their intermediates from each composite op's input; onnxruntime's
- * common-subexpression elimination merges them back into the forward pass, keeping every layer's
- * intermediates alive until the backward pass reaches it. Models with this many bytes of MLP
- * activations a token (layers × d_ff × 4) run without it: GPT-2 small (147 KB) 324 → 182 MB of
- * live intermediates at T = 256; stories260K (3.4 KB) would save nothing and start 23 ms slower.
+ * From this many bytes of MLP activations a token (layers × d_ff × 4), the gradient session runs
+ * without common-subexpression elimination, which merges the VJPs' recomputations back into the
+ * forward pass and so keeps every layer's intermediates alive (GPT-2 small, T = 256: 324 → 182 MB).
  */
 const KEEP_RECOMPUTATIONS_FROM_BYTES_PER_TOKEN = 64 * 1024;
 
