@@ -8,7 +8,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as ort from 'onnxruntime-node';
-import { openEngine } from '../src/engine/open';
+import { openEngineFor } from '../src/engine/open';
+import { loadModel } from '../src/model/load';
 import { hookSessionCreate } from './ortHook';
 import { promptOfLength } from './prompts';
 
@@ -51,10 +52,11 @@ export async function profileEngine(modelPath: string, T: number, target: string
   const created: { session: ort.InferenceSession; options: ort.InferenceSession.SessionOptions }[] = [];
   let next = 0;
   const unhook = hookSessionCreate(() => ({ enableProfiling: true, profileFilePrefix: path.join(workDir, `ort-profile-${next++}`) }), (c) => created.push(c));
-  const engine = await openEngine(modelPath, { executionProvider: 'cpu', cacheDir: path.join(workDir, 'cache') });
+  const model = await loadModel(modelPath);
+  const engine = await openEngineFor(model, { executionProvider: 'cpu', cacheDir: path.join(workDir, 'cache') });
   const analyzeWallMs: number[] = [];
   try {
-    const request = { prompt: promptOfLength(engine.model.tokenizer, T), target, lossMode: 'paper' as const, topK: 5 };
+    const request = { prompt: promptOfLength(model.tokenizer, T), target, lossMode: 'paper' as const, topK: 5 };
     // The first analyze compiles and does the first run; the next `runs` are the profiled warm runs.
     for (let r = 0; r <= runs; r++) {
       const t0 = performance.now();
@@ -80,7 +82,7 @@ export async function profileEngine(modelPath: string, T: number, target: string
   });
   const { externalData: _x, ...options } = created[0].options as Record<string, unknown>;
   void _x;
-  const c = engine.model.config;
+  const c = model.config;
   return { ...summarize(events, T, runs, { vocab: c.vocabSize, hidden: c.hiddenSize, layers: c.layers }), analyzeWallMs, sessionOptions: options };
 }
 

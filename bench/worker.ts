@@ -4,7 +4,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { openEngine } from '../src/engine/open';
+import { openEngine, openEngineFor } from '../src/engine/open';
+import { loadModel } from '../src/model/load';
 import { hookSessionCreate, reusableOptions } from './ortHook';
 import { profileEngine, ProfileSummary } from './profile';
 import { promptOfLength } from './prompts';
@@ -23,7 +24,7 @@ export interface EngineMeasurement {
   T: number;
   tokens: number;
   cached: boolean;
-  /** openEngine: model load + tokenizer + weight sha256 (cached by the engine in cacheDir). */
+  /** loadModel + openEngineFor: model load + tokenizer + weight sha256 (cached by the engine in cacheDir). */
   openMs: number;
   /** The first analyze's timings.compileMs: graph build + serialise + session create. */
   compileMs: number;
@@ -78,16 +79,17 @@ async function measureEngine(spec: Extract<WorkerSpec, { kind: 'engine' }>): Pro
     peakRssAfterCreateBytes = peakRssBytes();
   });
   const t0 = performance.now();
-  const engine = await openEngine(spec.modelPath, { executionProvider: 'cpu', cacheDir: spec.cacheDir }, (line) => engineLog.push(line));
+  const model = await loadModel(spec.modelPath);
+  const engine = await openEngineFor(model, { executionProvider: 'cpu', cacheDir: spec.cacheDir }, (line) => engineLog.push(line));
   const openMs = performance.now() - t0;
   try {
-    const prompt = promptOfLength(engine.model.tokenizer, spec.T);
+    const prompt = promptOfLength(model.tokenizer, spec.T);
     const request = { prompt, target: spec.target, lossMode: 'paper' as const, topK: 5 };
     const t1 = performance.now();
     const first = await engine.analyze(request);
     const firstWallMs = performance.now() - t1;
     if (first.tokens.length !== spec.T) throw new Error(`prompt has ${first.tokens.length} tokens, wanted ${spec.T}`);
-    if (first.layers.length !== engine.model.config.layers || first.layers[0].ff1.top[0].length !== 5) throw new Error('incomplete grid');
+    if (first.layers.length !== model.config.layers || first.layers[0].ff1.top[0].length !== 5) throw new Error('incomplete grid');
     log(`${spec.label} T=${spec.T}${spec.cached ? ' (cached)' : ''}: open ${openMs.toFixed(0)} ms, compile ${first.timings.compileMs.toFixed(0)} ms (of which ort create ${sessionCreateMs.toFixed(0)} ms), first run ${first.timings.runMs.toFixed(0)} ms`);
     const warmWallMs: number[] = [];
     const warmRunMs: number[] = [];
@@ -131,7 +133,7 @@ async function measureEngine(spec: Extract<WorkerSpec, { kind: 'engine' }>): Pro
       peakRssAfterCreateBytes,
       baselineRssBytes,
       peakRssBytes: peakRssBytes(),
-      weightsBytes: engine.model.weightFiles.reduce((sum, file) => sum + fs.statSync(file).size, 0),
+      weightsBytes: model.weightFiles.reduce((sum, file) => sum + fs.statSync(file).size, 0),
       engineLog,
     };
   } finally {

@@ -1,15 +1,21 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { ModelDescription } from '../model/description';
 import { loadModel } from '../model/load';
-import type { Engine, EngineLog, EngineOptions } from './api';
-import { BackwardLensEngine, EngineInternals } from './engine';
+import type { EngineLog, EngineOptions } from './api';
+import { BackwardLensEngine } from './engine';
 import { defaultCacheDir } from './session';
+import { SessionCache } from './sessionCache';
 import { weightsSha256 } from './weightsHash';
 
-export async function openEngine(modelPath: string, options: EngineOptions & EngineInternals = {}, log?: EngineLog): Promise<BackwardLensEngine & Engine> {
-  const model = await loadModel(modelPath);
+export async function openEngine(modelPath: string, options: EngineOptions = {}, log?: EngineLog): Promise<BackwardLensEngine> {
+  return openEngineFor(await loadModel(modelPath), options, log);
+}
+
+/** An engine for a model already loaded (the benchmark reads its tokenizer and sizes first). */
+export async function openEngineFor(model: ModelDescription, options: EngineOptions = {}, log?: EngineLog): Promise<BackwardLensEngine> {
   const sha256 = await weightsSha256(model.weightFiles, options.cacheDir ?? defaultCacheDir());
-  return new BackwardLensEngine(model, sha256, options, log);
+  return new BackwardLensEngine(model, sha256, new SessionCache(model, options, log), log);
 }
 
 /** The embedded stories260K: packaged beside the extension, or ../shared in a source checkout. */

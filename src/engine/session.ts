@@ -32,14 +32,12 @@ export interface SessionRequest {
    */
   prepackWeights: boolean;
   /**
-   * Keep freed tensors in onnxruntime's arena for the next run. Right for the lens, whose blocks
-   * have the same sizes every run; the gradient graph's tensors follow the prompt length, and an
-   * arena would hold the longest prompt's high-water mark (grown in powers of two) for good:
-   * measured on GPT-2 small, 1.6 GB instead of 0.7 GB of resident memory after T = 256, and
-   * 100 MB more at T = 32, for a run time within noise.
+   * Keep freed tensors in onnxruntime's arena for the next run: right for the lens, whose blocks
+   * have the same sizes every run, not for the gradient graph, whose tensors follow the prompt
+   * length (GPT-2 small: 1.6 GB instead of 0.7 GB resident after T = 256, for no speed).
    */
   memoryArena: boolean;
-  /** onnxruntime graph optimizers to leave out, by name (see the engine for why). */
+  /** onnxruntime graph optimizers to leave out, by name (see sessionCache.ts for why). */
   disabledOptimizers: readonly string[];
 }
 
@@ -60,9 +58,8 @@ function sessionOptions(provider: ExecutionProviderName, request: SessionRequest
   return {
     executionProviders: [provider],
     enableCpuMemArena: request.memoryArena,
-    // No spinning: the gradient and lens sessions each have a thread pool on the same cores, and
-    // the idle pool's spinning threads took cycles from the busy one (measured on GPT-2 small:
-    // T = 8 209 → 151 ms, T = 32 477 → 424–438 ms, T = 128 1.89 → 1.62–1.71 s).
+    // No spinning: the two sessions' thread pools share the cores, and the idle pool's spinning
+    // took cycles from the busy one (GPT-2 small, T = 32: 477 → 424–438 ms an analysis).
     extra: {
       session: { disable_prepacking: request.prepackWeights ? '0' : '1', 'intra_op.allow_spinning': '0' },
       ...(request.disabledOptimizers.length > 0 ? { optimization: { disable_specified_optimizers: request.disabledOptimizers.join(';') } } : {}),

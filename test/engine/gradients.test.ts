@@ -9,11 +9,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { IO } from '../../src/graph/backwardLensGraph';
-import { BackwardLensEngine } from '../../src/engine/engine';
 import { planLoss } from '../../src/engine/lossPlan';
 import { loadModel } from '../../src/model/load';
 import type { ModelDescription } from '../../src/model/description';
 import type { LossMode } from '../../src/result/schema';
+import { gradientOutputsOnce } from '../support/engines';
 import { makeTempDir, removeDir } from '../support/fixtures';
 import { writeTinyGpt2, writeTinyLlama } from '../support/tinyModels';
 import { seededRandom } from '../graph/gradcheck';
@@ -53,21 +53,15 @@ const GPT2_CHECKS: Checked[] = [
 ];
 
 async function lossWith(model: ModelDescription, weightData: Uint8Array[], plan: ReturnType<typeof planLoss>): Promise<number> {
-  const engine = new BackwardLensEngine(model, '', { computeDType: 'float64', weightData, cacheDir: root });
-  try {
-    return ((await engine.run(plan, [IO.loss]))[IO.loss].data as Float64Array)[0];
-  } finally {
-    await engine.dispose();
-  }
+  const out = await gradientOutputsOnce(model, { cacheDir: root }, { computeDType: 'float64', weightData }, { plan, names: [IO.loss] });
+  return (out[IO.loss] as Float64Array)[0];
 }
 
 async function checkModel(folder: string, checks: Checked[], lossMode: LossMode, prompt: string, target: string) {
   const model = await loadModel(folder);
   const plan = planLoss(model.tokenizer, { prompt, target, lossMode, maxTokens: 64 });
-  const engine = new BackwardLensEngine(model, '', { computeDType: 'float64', factorOutputs: true, cacheDir: root });
   const names = [...new Set(checks.flatMap((c) => [c.outputSide, c.inputSide]))];
-  const factors = await engine.run(plan, [IO.loss, ...names]);
-  await engine.dispose();
+  const factors = await gradientOutputsOnce(model, { cacheDir: root }, { computeDType: 'float64', factorOutputs: true }, { plan, names: [IO.loss, ...names] });
   const T = plan.inputIds.length;
   const original = model.weightFiles.map((f) => fs.readFileSync(f));
   const random = seededRandom(7);
@@ -77,10 +71,11 @@ async function checkModel(folder: string, checks: Checked[], lossMode: LossMode,
     for (let layer = 0; layer < model.config.layers; layer++) {
       const ref = model.weights[check.weight.replace('{l}', String(layer))];
       const [rows, cols] = ref.shape;
-      const outputs = factors[check.outputSide];
-      const inputs = factors[check.inputSide];
-      const outWidth = outputs.dims[1];
-      const inWidth = inputs.dims[1];
+      const outputs = factors[check.outputSide] as Float64Array;
+      const inputs = factors[check.inputSide] as Float64Array;
+      // Both factors are [layers·T, width].
+      const outWidth = outputs.length / (model.config.layers * T);
+      const inWidth = inputs.length / (model.config.layers * T);
       for (let sample = 0; sample < 3; sample++) {
         const r = Math.floor(random() * rows);
         const c = Math.floor(random() * cols);
@@ -88,8 +83,7 @@ async function checkModel(folder: string, checks: Checked[], lossMode: LossMode,
         const o = outIndex + (check.outputOffset?.(model) ?? 0);
         let analytic = 0;
         for (let i = 0; i < T; i++) {
-          analytic +=
-            (outputs.data as Float64Array)[(layer * T + i) * outWidth + o] * (inputs.data as Float64Array)[(layer * T + i) * inWidth + inIndex];
+          analytic += outputs[(layer * T + i) * outWidth + o] * inputs[(layer * T + i) * inWidth + inIndex];
         }
         const fileIndex = model.weightFiles.indexOf(ref.file);
         const at = ref.offset + 4 * (r * cols + c);
@@ -138,15 +132,10 @@ test('keeping the recomputations (the large-model session setting) changes no ou
     const plan = planLoss(model.tokenizer, { prompt: 'the cat sat on', target: 'the mat', lossMode: 'continuation', maxTokens: 64 });
     const outputs = [];
     for (const keepRecomputations of [false, true]) {
-      const engine = new BackwardLensEngine(model, '', { computeDType: 'float64', cacheDir: root, keepRecomputations });
-      try {
-        outputs.push(await engine.run(plan, names));
-      } finally {
-        await engine.dispose();
-      }
+      outputs.push(await gradientOutputsOnce(model, { cacheDir: root }, { computeDType: 'float64', keepRecomputations }, { plan, names }));
     }
     for (const name of names) {
-      const [merged, kept] = outputs.map((o) => o[name].data as Float64Array);
+      const [merged, kept] = outputs.map((o) => o[name] as Float64Array);
       const scale = Math.max(...merged.map(Math.abs));
       assert.ok(scale > 0, `${kind} ${name} is not all zero`);
       const difference = Math.max(...merged.map((v, i) => Math.abs(v - kept[i])));

@@ -6,10 +6,12 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import type { BackwardLensEngine } from '../../src/engine/engine';
-import { openEngine } from '../../src/engine/open';
+import { openEngineFor } from '../../src/engine/open';
 import { LENS_VOCAB_CHUNK, MAX_LENS_TOP_K, vocabChunks } from '../../src/graph/backwardLensGraph';
 import type { ModelDescription } from '../../src/model/description';
+import { loadModel } from '../../src/model/load';
 import type { LensRow } from '../../src/result/schema';
+import { engineWith } from '../support/engines';
 import { makeTempDir, readWeightValues, removeDir } from '../support/fixtures';
 import { float16BitsToFloat32 } from '../../src/model/weightValues';
 import { float32ToFloat16Bits, writeTinyGpt2 } from '../support/tinyModels';
@@ -17,18 +19,19 @@ import { float32ToFloat16Bits, writeTinyGpt2 } from '../support/tinyModels';
 const root = makeTempDir('lens');
 
 /** One tiny GPT-2 with the real 50,257-token vocabulary, shared by the engine tests below. */
-let shared: Promise<BackwardLensEngine> | undefined;
-function gpt2Engine(): Promise<BackwardLensEngine> {
+let shared: Promise<{ model: ModelDescription; engine: BackwardLensEngine }> | undefined;
+const cpuOptions = { executionProvider: 'cpu', cacheDir: path.join(root, 'cache') } as const;
+function gpt2Engine(): Promise<{ model: ModelDescription; engine: BackwardLensEngine }> {
   if (!shared) {
     const folder = path.join(root, 'gpt2');
     writeTinyGpt2(folder, { realTokenizer: true });
-    shared = openEngine(folder, { executionProvider: 'cpu', cacheDir: path.join(root, 'cache') });
+    shared = loadModel(folder).then(async (model) => ({ model, engine: await openEngineFor(model, cpuOptions) }));
   }
   return shared;
 }
 
 after(async () => {
-  await (await shared)?.dispose();
+  await (await shared)?.engine.dispose();
   removeDir(root);
 });
 
@@ -99,8 +102,8 @@ function checkCell(reference: Float64Array, row: LensRow, i: number, rankId: num
 }
 
 test('GPT-2 vocabulary (13 chunks): every cell equals the float64 lens over the whole vocabulary', async () => {
-  const engine = await gpt2Engine();
-  assert.ok(vocabChunks(engine.model.config.vocabSize).length > 1, 'the vocabulary spans several chunks');
+  const { model, engine } = await gpt2Engine();
+  assert.ok(vocabChunks(model.config.vocabSize).length > 1, 'the vocabulary spans several chunks');
   for (const lossMode of ['paper', 'text'] as const) {
     const result = await engine.analyze({ prompt: 'The cat sat on the mat', target: ' Paris', lossMode, topK: 7, vectors: true });
     let zeroCells = 0;
@@ -111,7 +114,7 @@ test('GPT-2 vocabulary (13 chunks): every cell equals the float64 lens over the 
           if (v.every((x) => x === 0)) zeroCells++;
           const norm = Math.hypot(...v);
           assert.ok(Math.abs(row.norms[i] - norm) <= 1e-5 * Math.max(1, norm), `${lossMode} ${kind} layer ${layer.layer} position ${i}: norm`);
-          checkCell(referenceLens(engine.model, v), row, i, result.rankIds[i], `${lossMode} ${kind} layer ${layer.layer} position ${i}`);
+          checkCell(referenceLens(model, v), row, i, result.rankIds[i], `${lossMode} ${kind} layer ${layer.layer} position ${i}`);
         });
       }
     }
@@ -121,7 +124,7 @@ test('GPT-2 vocabulary (13 chunks): every cell equals the float64 lens over the 
 });
 
 test('float16 projection: every cell equals the float64 lens of half-precision vectors and unembedding', async () => {
-  const engine = await gpt2Engine();
+  const { model, engine } = await gpt2Engine();
   const result = await engine.analyze({ prompt: 'The cat sat on the mat', target: ' Paris', lossMode: 'paper', topK: 5, vectors: true, projection: 'float16' });
   assert.equal(result.lens.projection, 'float16');
   let differsFromExact = false;
@@ -129,8 +132,8 @@ test('float16 projection: every cell equals the float64 lens of half-precision v
     for (const kind of ['ff1', 'ff2'] as const) {
       layer[kind].vectors!.forEach((v, i) => {
         const where = `${kind} layer ${layer.layer} position ${i}`;
-        checkCell(referenceLens(engine.model, v, toHalf), layer[kind], i, result.rankIds[i], where);
-        const exact = referenceLens(engine.model, v);
+        checkCell(referenceLens(model, v, toHalf), layer[kind], i, result.rankIds[i], where);
+        const exact = referenceLens(model, v);
         differsFromExact ||= layer[kind].top[i].some((t) => Math.abs(Math.log(t.prob) - exact[t.id]) > 1e-5);
       });
     }
@@ -139,8 +142,8 @@ test('float16 projection: every cell equals the float64 lens of half-precision v
 });
 
 test('the GPU layout (unembedding as an initializer) gives the read-out of the CPU layout (unembedding fed)', async () => {
-  const fed = await gpt2Engine();
-  const stored = await openEngine(path.join(root, 'gpt2'), { executionProvider: 'cpu', cacheDir: path.join(root, 'cache'), unembedding: 'initializer' });
+  const { model, engine: fed } = await gpt2Engine();
+  const { engine: stored } = engineWith(model, cpuOptions, { unembedding: 'initializer' });
   try {
     const request = { prompt: 'The cat sat on the mat', target: ' Paris', lossMode: 'paper' as const, topK: 5 };
     const [a, b] = [await fed.analyze(request), await stored.analyze(request)];
@@ -161,7 +164,7 @@ test('the GPU layout (unembedding as an initializer) gives the read-out of the C
 });
 
 test('top-k above the lens maximum and an unknown projection or matmul precision are refused with what is allowed', async () => {
-  const engine = await gpt2Engine();
+  const { engine } = await gpt2Engine();
   await assert.rejects(engine.analyze({ prompt: 'The cat', target: ' sat', lossMode: 'paper', topK: MAX_LENS_TOP_K + 1 }), new RegExp(`from 1 to ${MAX_LENS_TOP_K}`));
   await assert.rejects(engine.analyze({ prompt: 'The cat', target: ' sat', lossMode: 'paper', topK: 5, projection: 'bfloat16' as never }), /projection must be float32 or float16/);
   await assert.rejects(engine.analyze({ prompt: 'The cat', target: ' sat', lossMode: 'paper', topK: 5, matmuls: 'int8' as never }), /matmuls must be float32 or float16/);

@@ -3,9 +3,9 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { IO } from '../../src/graph/backwardLensGraph';
-import { BackwardLensEngine } from '../../src/engine/engine';
 import { planPrediction } from '../../src/engine/lossPlan';
 import { loadModel } from '../../src/model/load';
+import { gradientOutputsOnce } from '../support/engines';
 import { makeTempDir, removeDir } from '../support/fixtures';
 import { gpt2LogProbs, llamaLogProbs } from '../support/referenceForward';
 import { writeTinyGpt2, writeTinyLlama } from '../support/tinyModels';
@@ -16,22 +16,18 @@ after(() => removeDir(root));
 async function maxLogProbError(folder: string, reference: typeof gpt2LogProbs): Promise<number> {
   const model = await loadModel(folder);
   const plan = planPrediction(model.tokenizer, 'the cat sat on the mat', 64);
-  const engine = new BackwardLensEngine(model, '', { computeDType: 'float64', cacheDir: path.join(root, 'cache') });
-  try {
-    const vocab = model.config.vocabSize;
-    const out = await engine.run(plan, [IO.predictionIds, IO.predictionLogProbs], vocab);
-    const ids = out[IO.predictionIds].data as BigInt64Array;
-    const logProbs = out[IO.predictionLogProbs].data as Float64Array;
-    const expected = reference(model, plan.inputIds);
-    assert.equal(ids.length, vocab);
-    let worst = 0;
-    ids.forEach((id, j) => {
-      worst = Math.max(worst, Math.abs(logProbs[j] - expected[Number(id)]));
-    });
-    return worst;
-  } finally {
-    await engine.dispose();
-  }
+  const vocab = model.config.vocabSize;
+  const names = [IO.predictionIds, IO.predictionLogProbs];
+  const out = await gradientOutputsOnce(model, { cacheDir: path.join(root, 'cache') }, { computeDType: 'float64' }, { plan, names, topK: vocab });
+  const ids = out[IO.predictionIds] as BigInt64Array;
+  const logProbs = out[IO.predictionLogProbs] as Float64Array;
+  const expected = reference(model, plan.inputIds);
+  assert.equal(ids.length, vocab);
+  let worst = 0;
+  ids.forEach((id, j) => {
+    worst = Math.max(worst, Math.abs(logProbs[j] - expected[Number(id)]));
+  });
+  return worst;
 }
 
 test('GPT-2: next-token log-probabilities equal the reference loops', async () => {

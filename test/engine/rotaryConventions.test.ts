@@ -7,9 +7,9 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BackwardLensEngine } from '../../src/engine/engine';
 import { loadModel } from '../../src/model/load';
 import type { ModelDescription } from '../../src/model/description';
+import { engineWith, predictionPlan } from '../support/engines';
 import { makeTempDir, removeDir, STORIES260K_DIR } from '../support/fixtures';
 
 const root = makeTempDir('rotary');
@@ -31,13 +31,12 @@ function permuteForRotateHalf(bytes: Buffer, offset: number, heads: number, head
 }
 
 async function greedy(model: ModelDescription, steps: number): Promise<{ ids: number[]; loss: number }> {
-  const engine = new BackwardLensEngine(model, '', { executionProvider: 'cpu', cacheDir: path.join(root, 'cache') });
+  const { engine, gradientOutputs } = engineWith(model, { executionProvider: 'cpu', cacheDir: path.join(root, 'cache') });
   try {
     const ids = [model.tokenizer.bosId!];
     for (let step = 0; step < steps; step++) {
-      const zeros = ids.map(() => 0);
-      const out = await engine.run({ inputIds: ids, targetIds: zeros, lossWeights: zeros, rankIds: zeros, predictPosition: ids.length - 1, lossTargetIds: [] }, ['prediction_ids']);
-      ids.push(Number((out.prediction_ids.data as BigInt64Array)[0]));
+      const out = await gradientOutputs(predictionPlan(ids), ['prediction_ids']);
+      ids.push(Number((out.prediction_ids as BigInt64Array)[0]));
     }
     const result = await engine.analyze({ prompt: 'Once upon a time, there was a little girl named', target: 'Tom', lossMode: 'continuation', topK: 3 });
     return { ids, loss: result.loss };

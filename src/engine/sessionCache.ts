@@ -1,0 +1,175 @@
+/**
+ * The engine's onnxruntime sessions, each compiled and opened once — the gradient graph per matmul
+ * precision, the lens graph per lens variant — and how each is laid out: arena, prepacking, which
+ * graph optimizers run, where the unembedding D comes from.
+ */
+import * as ort from 'onnxruntime-node';
+import type { ModelDescription } from '../model/description';
+import { buildGradientGraph, buildLensGraph, ComputeDType, IO, LensGraphOptions, unembeddingChunkName, UnembeddingSource, vocabChunks } from '../graph/backwardLensGraph';
+import { unembeddingName } from '../graph/models/transformer';
+import { readWeightValues } from '../model/weightValues';
+import type { Graph } from '../graph/graph';
+import { toOnnxBytes } from '../graph/onnx';
+import type { ExecutionProviderName, Precision } from '../result/schema';
+import type { EngineLog, EngineOptions } from './api';
+import { createLiveSession, defaultCacheDir, LiveSession, SessionRequest } from './session';
+
+/** How the graphs are built and fed where a test needs another way; production uses the defaults. */
+export interface GraphVariant {
+  /** Default float32; the gradient and reference tests compute in float64. */
+  computeDType?: ComputeDType;
+  /** Weight bytes to use instead of the files (finite-difference tests perturb them). */
+  weightData?: Uint8Array[];
+  /** Build the gradient graph with the FF1 VJPs and FF2 inputs as outputs (see buildGradientGraph). */
+  factorOutputs?: boolean;
+  /** Overrides the model-size rule of KEEP_RECOMPUTATIONS_FROM_BYTES_PER_TOKEN (tests run both on tiny models). */
+  keepRecomputations?: boolean;
+  /** Overrides the provider rule of unembeddingSource (tests run the GPU layout on the CPU). */
+  unembedding?: UnembeddingSource;
+}
+
+export type LensVariant = Pick<LensGraphOptions, 'normalized' | 'projection'>;
+
+type Feeds = Record<string, ort.Tensor>;
+
+type SessionLayout = Pick<SessionRequest, 'prepackWeights' | 'memoryArena' | 'disabledOptimizers'>;
+
+/**
+ * From this many bytes of MLP activations a token (layers × d_ff × 4), the gradient session runs
+ * without common-subexpression elimination, which merges the VJPs' recomputations back into the
+ * forward pass and so keeps every layer's intermediates alive (GPT-2 small, T = 256: 324 → 182 MB).
+ */
+const KEEP_RECOMPUTATIONS_FROM_BYTES_PER_TOKEN = 64 * 1024;
+
+/** A live session, run with what every run of its graph is fed besides the caller's feeds (D, where the graph takes D as inputs). */
+export class GraphSession {
+  constructor(
+    readonly live: LiveSession,
+    readonly computeDType: ComputeDType,
+    private readonly sharedFeeds: Feeds,
+  ) {}
+
+  run(feeds: Feeds, fetches: readonly string[]): Promise<ort.InferenceSession.ReturnType> {
+    return this.live.session.run({ ...feeds, ...this.sharedFeeds }, fetches);
+  }
+}
+
+export class SessionCache {
+  private readonly compiled = new Map<string, Promise<GraphSession>>();
+  private readonly opened = new WeakSet<Promise<GraphSession>>();
+  private unembedding: Float32Array | undefined;
+  executionProvider: ExecutionProviderName = 'cpu';
+  executionProviderNote: string | undefined;
+
+  constructor(
+    private readonly model: ModelDescription,
+    private readonly options: EngineOptions,
+    private readonly log: EngineLog = () => undefined,
+    private readonly variant: GraphVariant = {},
+  ) {}
+
+  private get computeDType(): ComputeDType {
+    return this.variant.computeDType ?? 'float32';
+  }
+
+  /** The two sessions of an analysis; `onCompile` hears first when either has yet to be opened. */
+  forAnalysis(matmuls: Precision, lens: LensVariant, onCompile: () => void): Promise<[GraphSession, GraphSession]> {
+    const pending = [this.gradient(matmuls), this.lens(lens)] as const;
+    if (!pending.every((session) => this.opened.has(session))) onCompile();
+    return Promise.all(pending);
+  }
+
+  gradient(matmuls: Precision = 'float32'): Promise<GraphSession> {
+    const key = `gradient${matmuls === 'float16' ? ' float16-matmuls' : ''}`;
+    const build = (provider: ExecutionProviderName) =>
+      buildGradientGraph(this.model, this.computeDType, { factorOutputs: this.variant.factorOutputs, matmuls, unembedding: this.unembeddingSource(provider, 'float32') });
+    // QuickGeluFusion, without CSE, rewrites the recomputed SiLU alone into com.microsoft.QuickGelu, which has no float64 kernel.
+    const withoutCse = ['CommonSubexpressionElimination', ...(this.computeDType === 'float64' ? ['QuickGeluFusion'] : [])];
+    return this.session(key, build, { prepackWeights: false, memoryArena: false, disabledOptimizers: this.keepsRecomputations ? withoutCse : [] });
+  }
+
+  lens(lens: LensVariant): Promise<GraphSession> {
+    const key = `${lens.normalized ? 'normalized' : 'paper'} lens${lens.projection === 'float16' ? ' float16' : ''}`;
+    const build = (provider: ExecutionProviderName) =>
+      buildLensGraph(this.model, { computeDType: this.computeDType, ...lens, unembedding: this.unembeddingSource(provider, lens.projection) });
+    return this.session(key, build, { prepackWeights: true, memoryArena: true, disabledOptimizers: [] });
+  }
+
+  async dispose(): Promise<void> {
+    const sessions = await Promise.allSettled(this.compiled.values());
+    this.compiled.clear();
+    this.unembedding = undefined;
+    for (const s of sessions) if (s.status === 'fulfilled') await s.value.live.session.release();
+  }
+
+  private get keepsRecomputations(): boolean {
+    const { layers, intermediateSize } = this.model.config;
+    return this.variant.keepRecomputations ?? layers * intermediateSize * 4 >= KEEP_RECOMPUTATIONS_FROM_BYTES_PER_TOKEN;
+  }
+
+  /**
+   * On the CPU both sessions are fed D from one buffer instead of each holding a copy (GPT-2 small:
+   * 147 MB less, for 2–4 % more warm time); a GPU session keeps D on the device as an initializer.
+   */
+  private unembeddingSource(provider: ExecutionProviderName, projection: Precision): UnembeddingSource {
+    // A float16 lens keeps D an initializer on the CPU too: fed, its log-probabilities missed the
+    // float64 lens by 2·10⁻⁴, onnxruntime having no CPU float16 Gemm and rewriting the casts around it.
+    return this.variant.unembedding ?? (provider === 'cpu' && projection === 'float32' ? 'input' : 'initializer');
+  }
+
+  /** Compiles a graph and opens its session once; later calls reuse it. */
+  private session(key: string, build: (provider: ExecutionProviderName) => Graph, layout: SessionLayout): Promise<GraphSession> {
+    let pending = this.compiled.get(key);
+    if (!pending) {
+      const opening = this.open(key, build, layout);
+      opening.then(
+        () => this.opened.add(opening),
+        () => this.compiled.delete(key),
+      );
+      this.compiled.set(key, opening);
+      pending = opening;
+    }
+    return pending;
+  }
+
+  private async open(key: string, build: (provider: ExecutionProviderName) => Graph, layout: SessionLayout): Promise<GraphSession> {
+    const started = performance.now();
+    const live = await createLiveSession({
+      graphFor: (provider) => toOnnxBytes(build(provider), `backward-lens-${key.replace(/ /g, '-')}`),
+      weightFiles: this.model.weightFiles,
+      executionProvider: this.options.executionProvider ?? 'auto',
+      cacheDir: this.options.cacheDir ?? defaultCacheDir(),
+      weightData: this.variant.weightData,
+      ...layout,
+    });
+    this.executionProvider = live.executionProvider;
+    this.executionProviderNote = live.executionProviderNote;
+    const compileMs = performance.now() - started;
+    this.log(
+      `compiled the ${key} graph of ${this.model.name} on ${live.executionProvider} in ${compileMs.toFixed(0)} ms, weights via ${live.weightsVia}${live.executionProviderNote ? `; ${live.executionProviderNote}` : ''}`,
+    );
+    return new GraphSession(live, this.computeDType, this.unembeddingFeeds(live.session));
+  }
+
+  /** D for a session whose graph takes it as inputs: the whole of it, and (the lens) a view per vocabulary chunk. */
+  private unembeddingFeeds(session: ort.InferenceSession): Feeds {
+    if (!session.inputNames.includes(IO.unembedding)) return {};
+    const { vocabSize, hiddenSize: d } = this.model.config;
+    const values = this.unembeddingValues();
+    const feeds: Feeds = { [IO.unembedding]: new ort.Tensor('float32', values, [vocabSize, d]) };
+    for (const { first, size } of vocabChunks(vocabSize)) {
+      const name = unembeddingChunkName(first);
+      if (session.inputNames.includes(name)) feeds[name] = new ort.Tensor('float32', values.subarray(first * d, (first + size) * d), [size, d]);
+    }
+    return feeds;
+  }
+
+  /** D as float32, read once and shared by every CPU session's feeds. */
+  private unembeddingValues(): Float32Array {
+    if (!this.unembedding) {
+      const ref = this.model.weights[unembeddingName(this.model.config)];
+      this.unembedding = readWeightValues(ref, this.variant.weightData?.[this.model.weightFiles.indexOf(ref.file)]);
+    }
+    return this.unembedding;
+  }
+}

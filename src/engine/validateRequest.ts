@@ -1,0 +1,65 @@
+/**
+ * An AnalysisRequest checked against the model and given its defaults. A request may come from
+ * across a process boundary, so properties the engine does not know (a misspelling, an option of
+ * another version) are refused by name rather than silently ignored.
+ */
+import type { ModelConfig } from '../model/description';
+import type { LossMode, Precision } from '../result/schema';
+import { LOSS_MODES, PRECISIONS } from '../result/schema';
+import type { AnalysisRequest } from './api';
+import { InputError } from './lossPlan';
+import { choiceList, choiceProblem, topKProblem } from './options';
+import type { LensVariant } from './sessionCache';
+
+export interface ValidRequest {
+  prompt: string;
+  target: string;
+  lossMode: LossMode;
+  topK: number;
+  lens: LensVariant;
+  matmuls: Precision;
+  vectors: boolean;
+  /** The request's limit, at most the model's context. */
+  maxTokens: number;
+}
+
+/** Every property a request may have; typed so that the compiler keeps it equal to AnalysisRequest's. */
+const REQUEST_PROPERTIES: Record<keyof AnalysisRequest, true> = {
+  prompt: true,
+  target: true,
+  lossMode: true,
+  topK: true,
+  normalized: true,
+  projection: true,
+  matmuls: true,
+  vectors: true,
+  maxTokens: true,
+};
+
+export function validateRequest(request: AnalysisRequest, config: Pick<ModelConfig, 'vocabSize' | 'contextLength'>): ValidRequest {
+  const problem =
+    unknownPropertiesProblem(request) ??
+    choiceProblem('loss mode', request.lossMode, LOSS_MODES) ??
+    topKProblem('top-k', request.topK, config.vocabSize) ??
+    choiceProblem('projection', request.projection ?? 'float32', PRECISIONS) ??
+    choiceProblem('matmuls', request.matmuls ?? 'float32', PRECISIONS);
+  if (problem) throw new InputError(`${problem}.`);
+  return {
+    prompt: request.prompt,
+    target: request.target,
+    lossMode: request.lossMode,
+    topK: request.topK,
+    lens: { normalized: request.normalized ?? false, projection: request.projection ?? 'float32' },
+    matmuls: request.matmuls ?? 'float32',
+    vectors: request.vectors ?? false,
+    maxTokens: Math.min(request.maxTokens ?? Infinity, config.contextLength),
+  };
+}
+
+function unknownPropertiesProblem(request: AnalysisRequest): string | undefined {
+  const allowed = Object.keys(REQUEST_PROPERTIES);
+  const unknown = Object.keys(request).filter((name) => !allowed.includes(name));
+  if (unknown.length === 0) return undefined;
+  const named = unknown.map((name) => JSON.stringify(name)).join(', ');
+  return `the request has unknown ${unknown.length === 1 ? 'property' : 'properties'} ${named}; a request may have ${choiceList(allowed)}`;
+}
