@@ -15,6 +15,7 @@ import {
 import type { BackwardLensResult, ScoredToken } from '../result/schema';
 import { rankChart, type Series } from './chart';
 import { h } from './dom';
+import { focusCell, onGridKey } from './gridKeys';
 import {
   buildGrid,
   headerFacts,
@@ -259,7 +260,9 @@ function renderGrid(result: BackwardLensResult, name: GridName, show: ShowMessag
       ),
     ),
   );
-  table.addEventListener('keydown', (e) => onGridKey(table, e));
+  table.addEventListener('keydown', (e) =>
+    onGridKey(table, e, { activateHeader: (position) => post({ type: 'reveal', position }), activateCell: selectColumn, dismiss: hideDetails }),
+  );
   table.addEventListener('focusin', (e) => showDetails(grid, e.target as Element));
   table.addEventListener('mouseover', (e) => showDetails(grid, e.target as Element));
   table.addEventListener('mouseleave', hideDetails);
@@ -324,49 +327,6 @@ function normLegend(grid: GridModel): HTMLElement {
     h('span', { class: 'norm-ramp', 'aria-hidden': 'true' }),
     h('span', {}, formatNumber(grid.maxNorm)),
   );
-}
-
-function focusCell(table: HTMLTableElement, cell: HTMLElement): void {
-  table.querySelectorAll('[role="gridcell"][tabindex="0"], .token-header[tabindex="0"]').forEach((el) => el.setAttribute('tabindex', '-1'));
-  cell.setAttribute('tabindex', '0');
-  cell.focus();
-}
-
-/** Arrow keys, Home/End and PageUp/PageDown move within the grid (WAI-ARIA grid pattern). */
-function onGridKey(table: HTMLTableElement, e: KeyboardEvent): void {
-  const current = (e.target as Element).closest('td[role="gridcell"], button.token-header') as HTMLElement | null;
-  if (!current) return;
-  const rows = Array.from(table.tBodies[0].rows);
-  const isHeader = current.matches('button.token-header');
-  const col = Number(current.getAttribute('data-pos'));
-  const row = isHeader ? -1 : rows.indexOf(current.closest('tr') as HTMLTableRowElement);
-  const cols = rows[0]?.querySelectorAll('td').length ?? 0;
-  let next: [number, number] | undefined;
-  switch (e.key) {
-    case 'ArrowRight': next = [row, Math.min(cols - 1, col + 1)]; break;
-    case 'ArrowLeft': next = [row, Math.max(0, col - 1)]; break;
-    case 'ArrowDown': next = [Math.min(rows.length - 1, row + 1), col]; break;
-    case 'ArrowUp': next = [Math.max(table.querySelector('button.token-header') ? -1 : 0, row - 1), col]; break;
-    case 'Home': next = e.ctrlKey ? [0, 0] : [row, 0]; break;
-    case 'End': next = e.ctrlKey ? [rows.length - 1, cols - 1] : [row, cols - 1]; break;
-    case 'PageUp': next = [0, col]; break;
-    case 'PageDown': next = [rows.length - 1, col]; break;
-    case 'Enter':
-    case ' ':
-      e.preventDefault();
-      if (isHeader) post({ type: 'reveal', position: col });
-      else selectColumn(col);
-      return;
-    case 'Escape': hideDetails(); return;
-    default: return;
-  }
-  e.preventDefault();
-  const [r, c] = next;
-  const target =
-    r < 0
-      ? (table.querySelector(`button.token-header[data-pos="${c}"]`) as HTMLElement | null)
-      : (rows[r].querySelectorAll('td')[c] as HTMLElement | undefined);
-  if (target) focusCell(table, target);
 }
 
 function selectColumn(position: number): void {
