@@ -2,6 +2,8 @@
  * A tiny element builder. Every string child becomes a text node, never markup: token
  * strings come from a model's vocabulary and can contain `<`, `&` or whole tags.
  */
+import { visibleToken } from '../result/view';
+
 type Child = Node | string | false | null | undefined;
 
 export function h<K extends keyof HTMLElementTagNameMap>(
@@ -17,6 +19,11 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   }
   append(el, children);
   return el;
+}
+
+/** A token as a code chip, in the form a reader can see (`visibleToken`). */
+export function tokenChip(text: string, attrs: Record<string, string | number | undefined> = {}): HTMLElement {
+  return h('code', { class: 'token', ...attrs }, visibleToken(text));
 }
 
 const SVG_NS = 'http://www.w3.org/2000/svg';

@@ -1,0 +1,103 @@
+/**
+ * The page's state, in one place: what survives a reload (kept with `setState`) and what does
+ * not (the status line). Every change goes through `Store.set`, which persists what needs it
+ * and hands the new state to the page to draw.
+ */
+import {
+  parsePersistedState,
+  type HostToWebview,
+  type PersistedState,
+  type Reading,
+  type ShowMessage,
+} from '../protocol/messages';
+
+export interface Status {
+  text: string;
+  error?: boolean;
+}
+
+export interface PageState extends PersistedState {
+  /** A request's progress or outcome, or the host's last error. */
+  status?: Status;
+  /** The step the host reports running (`busy`); it reads over `status`. */
+  busyStep?: string;
+  /** Requests posted and not answered yet. */
+  waiting: number;
+}
+
+/** The state while a result is shown: what each part of the panel draws from. */
+export type ShownState = PageState & { show: ShowMessage };
+
+export const hasResult = (state: PageState): state is ShownState => state.show !== undefined;
+
+/** One part of the panel: created once, then brought in line with every new state. */
+export interface Part {
+  readonly element: HTMLElement;
+  update(state: ShownState): void;
+}
+
+/** What the parts may ask of the page. */
+export interface Actions {
+  setReading(reading: Reading): void;
+  toggleColumn(position: number): void;
+  reveal(position: number): void;
+  save(): void;
+  reanalyze(normalized: boolean): void;
+}
+
+/** The subset of the webview API that keeps state across reloads. */
+export interface StateStorage {
+  getState(): unknown;
+  setState(state: PersistedState): void;
+}
+
+export class Store {
+  private current: PageState;
+
+  constructor(
+    private readonly storage: StateStorage,
+    private readonly onChange: (state: PageState) => void,
+  ) {
+    this.current = { ...(parsePersistedState(storage.getState()) ?? { version: 1, reading: 'bottom' }), waiting: 0 };
+  }
+
+  get state(): PageState {
+    return this.current;
+  }
+
+  set(changes: Partial<PageState>): void {
+    const before = this.current;
+    this.current = { ...before, ...changes };
+    const { version, show, reading, selectedPosition } = this.current;
+    if (show !== before.show || reading !== before.reading || selectedPosition !== before.selectedPosition) {
+      this.storage.setState({ version, show, reading, selectedPosition });
+    }
+    this.onChange(this.current);
+  }
+}
+
+/** What a host message changes, whether it answers a request or comes unasked. */
+export function changesFor(state: PageState, message: HostToWebview): Partial<PageState> {
+  switch (message.type) {
+    case 'show': {
+      const selected = state.selectedPosition;
+      return {
+        show: message,
+        selectedPosition: selected !== undefined && selected < message.result.tokens.length ? selected : undefined,
+        status: undefined,
+        busyStep: undefined,
+      };
+    }
+    case 'busy':
+      return { busyStep: message.step };
+    case 'error':
+      return { busyStep: undefined, status: { text: message.message, error: true } };
+    case 'saved':
+      return { status: { text: `Saved ${message.label}` } };
+  }
+}
+
+/** The status line's text while the page is busy: the host's step, else the waiting request's own words. */
+export function busyText(state: PageState): string | undefined {
+  return state.busyStep ?? (state.waiting > 0 && state.status ? state.status.text : undefined);
+}
