@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ModelLoadError } from '../files/modelLoadError';
+import { NonFiniteResultError } from '../engine/finiteCheck';
 import { InputError } from '../engine/lossPlan';
 import { ExecutionProviderError } from '../engine/session';
 import { defaultModelPath, openEngine } from '../engine/open';
@@ -98,10 +99,13 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** Errors that say what the user can do: printed as one line, exit 2. Anything else is a bug (exit 1). */
+const KNOWN_ERRORS = [ModelLoadError, InputError, ResultPathError, NonFiniteResultError, ExecutionProviderError, UsageError];
+
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: Error) => {
-    const known = error instanceof ModelLoadError || error instanceof InputError || error instanceof ResultPathError || error instanceof ExecutionProviderError || error instanceof UsageError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
+    const known = KNOWN_ERRORS.some((type) => error instanceof type) || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
     console.error(`backward-lens: ${known ? error.message : `unexpected error: ${error.message}`}`);
     if (error instanceof UsageError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) console.error(USAGE);
     process.exit(known ? 2 : 1);

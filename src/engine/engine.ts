@@ -7,6 +7,7 @@ import type { ModelDescription } from '../model/description';
 import type { BackwardLensResult, ExecutionProviderName, ScoredToken } from '../result/schema';
 import type { AnalysisRequest, Engine, EngineLog, RunControl } from './api';
 import { assembleResult } from './assembleResult';
+import { assertFinite } from './finiteCheck';
 import { Floats, gradientGraphOutputs, runGradientPass } from './gradientPass';
 import { runLens } from './lensRuns';
 import { planLoss, planPrediction } from './lossPlan';
@@ -48,6 +49,7 @@ export class BackwardLensEngine implements Engine {
     const started = performance.now();
     control.onProgress?.({ stage: 'gradient' });
     const gradients = await runGradientPass(gradient, plan, request.topK);
+    assertFinite(gradients, this.model.name, plan.inputIds.length, this.model.config.hiddenSize);
     const cells = { ff1: gradients.ff1Input, ff2: gradients.ff2Vjp, width: this.model.config.hiddenSize, rankIds: plan.rankIds, topK: request.topK };
     const readout = await runLens(lens, cells, control);
     const runMs = performance.now() - started;

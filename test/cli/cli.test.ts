@@ -110,3 +110,17 @@ test('--json never replaces what is there without --force, and is checked before
   validateResult(JSON.parse(fs.readFileSync(existing, 'utf8')));
   assert.deepEqual(fs.readdirSync(dir).sort(), ['kept.blens.json', 'link.json'], 'no temporary files left');
 });
+
+test('non-finite weights are one clear error, not a result with a null loss', () => {
+  const folder = path.join(scratch, 'nan-weights');
+  fs.mkdirSync(folder);
+  const bytes = Buffer.from(fs.readFileSync(STORIES260K_CHECKPOINT));
+  // The first weights after the 28-byte header: the token embedding, which every prompt reads from row 1 (BOS) on.
+  for (let i = 0; i < 64 * 16; i++) bytes.writeFloatLE(NaN, 28 + 4 * i);
+  fs.writeFileSync(path.join(folder, 'stories260K.bin'), bytes);
+  fs.copyFileSync(STORIES260K_TOKENIZER, path.join(folder, 'tok512.bin'));
+  const json = path.join(scratch, 'nan.blens.json');
+  const result = run('analyze', '--prompt', PROMPT, '--target', 'Tom', '--model', folder, '--json', json);
+  assertCleanError(result, /computed a loss of NaN .*weights probably hold NaN or infinite values/);
+  assert.equal(fs.existsSync(json), false);
+});
