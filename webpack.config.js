@@ -41,7 +41,8 @@ module.exports = (_env, argv) => {
     {
       name: 'extension',
       target: 'node20',
-      entry: { extension: './src/extension/extension.ts' },
+      // The engine runs in a child process of its own (src/engineProcess), started from engineChild.js.
+      entry: { extension: './src/extension/extension.ts', engineChild: './src/engineProcess/engineChild.ts' },
       output: { path: dist, filename: '[name].js', libraryTarget: 'commonjs2' },
       externals: { vscode: 'commonjs vscode', 'onnxruntime-node': 'commonjs onnxruntime-node' },
       resolve: { extensions: ['.ts', '.js'] },

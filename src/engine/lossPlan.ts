@@ -51,8 +51,20 @@ export function planPrediction(tokenizer: Tokenizer, prompt: string, maxTokens: 
   return { ...plan, lossWeights: plan.lossWeights.map(() => 0), lossTargetIds: [] };
 }
 
+/**
+ * Normalizers can shrink a text (NFKC composes accents), so a text of more characters than this
+ * many longest pieces per allowed token is refused untokenized: a 100 KB selection answers at once.
+ */
+const CHARACTERS_PER_PIECE_MARGIN = 4;
+
 function promptTokens(tokenizer: Tokenizer, prompt: string, maxTokens: number): number[] {
   if (prompt.trim() === '') throw new InputError('The prompt is empty: select some text (or pass --prompt "…").');
+  const maxCharacters = maxTokens * tokenizer.longestPiece * CHARACTERS_PER_PIECE_MARGIN;
+  if (prompt.length > maxCharacters) {
+    throw new InputError(
+      `The input is ${prompt.length} characters, far more than the at most ${maxTokens} tokens allowed; select less text (or raise the limit, up to the model's context).`,
+    );
+  }
   const bos = tokenizer.bosId === undefined ? [] : [tokenizer.bosId];
   const ids = [...bos, ...tokenizer.encode(prompt)];
   if (ids.length > maxTokens) {

@@ -1,11 +1,18 @@
 /**
- * Owns the one live engine. Loading a model compiles graphs and opens an onnxruntime
- * session, which costs far more than an analysis, so the engine is kept until the model or
- * provider setting changes. No VS Code import: a plain Node script can drive it too.
+ * Owns the one live engine, in a child process (src/engineProcess) so the extension host's
+ * thread never runs model work. Loading a model compiles graphs and opens onnxruntime sessions,
+ * which costs far more than an analysis, so the engine is kept until the model or provider
+ * setting changes, or its process stops (then the next request starts a new one).
+ * No VS Code import: a plain Node script can drive it too.
  */
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Engine, ExecutionProviderChoice } from '../engine/api';
-import { defaultModelPath, openEngine } from '../engine/open';
+import { defaultModelPath } from '../engine/open';
+import { ProcessEngine } from '../engineProcess/processEngine';
+
+/** The engine process is killed past this share of the machine's memory, before the system's OOM killer picks a victim. */
+const MEMORY_SHARE = 0.85;
 
 export interface EngineKey {
   /** Empty: the embedded model. */
@@ -60,7 +67,14 @@ export class EngineHost {
     this.log(`loading ${modelPath} (provider: ${key.executionProvider})`);
     const entry: Entry = {
       key: id,
-      engine: openEngine(modelPath, { executionProvider: key.executionProvider, cacheDir: this.cacheDir }, this.log).then((e) => {
+      engine: ProcessEngine.open(modelPath, { executionProvider: key.executionProvider, cacheDir: this.cacheDir }, this.log, {
+        script: path.join(this.extensionRoot, 'dist', 'engineChild.js'),
+        memoryLimitBytes: os.totalmem() * MEMORY_SHARE,
+        onExit: (reason) => {
+          this.log(`the engine process for ${modelPath} stopped: ${reason}`);
+          if (this.current === entry) this.current = undefined;
+        },
+      }).then((e) => {
         this.log(`loaded ${e.modelName} on ${e.executionProvider} in ${Date.now() - started} ms${e.executionProviderNote ? ` (${e.executionProviderNote})` : ''}`);
         entry.loaded = e;
         return e;

@@ -25,12 +25,18 @@ export interface BosDefaults {
 }
 
 export class HuggingFaceTokenizer implements Tokenizer {
+  readonly longestPiece: number;
+
   constructor(
     private readonly hf: HfTokenizer,
     readonly bosId: number | undefined,
     /** Ids go up to the model's vocab_size when known: models pad their unembedding past the tokenizer's last id (Qwen2.5: 151,936 rows, 151,665 tokens). */
     readonly vocabSize: number,
-  ) {}
+  ) {
+    let longest = 1;
+    for (const piece of hf.get_vocab(true).keys()) longest = Math.max(longest, piece.length);
+    this.longestPiece = longest;
+  }
 
   encode(text: string): number[] {
     return this.hf.encode(text, { add_special_tokens: false }).ids;

@@ -19,6 +19,7 @@ const BYTE_PIECE = /^<0x([0-9A-Fa-f]{2})>$/;
 export class Llama2cTokenizer implements Tokenizer {
   readonly vocabSize: number;
   readonly bosId = BOS_ID;
+  readonly longestPiece: number;
   private readonly idByPiece = new Map<string, number>();
 
   constructor(
@@ -26,6 +27,7 @@ export class Llama2cTokenizer implements Tokenizer {
     private readonly scores: number[],
   ) {
     this.vocabSize = pieces.length;
+    this.longestPiece = pieces.reduce((longest, piece) => Math.max(longest, piece.length), 1);
     // llama2.c looks pieces up by binary search; on a duplicate piece the first id is as good as any.
     pieces.forEach((piece, id) => {
       if (!this.idByPiece.has(piece)) this.idByPiece.set(piece, id);

@@ -54,3 +54,15 @@ test('bad inputs are InputErrors with a clear message', () => {
   assert.throws(() => planLoss(tokenizer, { prompt: PROMPT, target: ' ', lossMode: 'paper', maxTokens: 512 }), /target is empty/);
   assert.throws(() => planLoss(tokenizer, { prompt: PROMPT, target: 'x', lossMode: 'paper', maxTokens: 5 }), /at most 5/);
 });
+
+test('a 100,000-character selection is refused before it is tokenized; a long one within the bound is counted', () => {
+  const encode = tokenizer.encode.bind(tokenizer);
+  let encoded = 0;
+  const counting = Object.assign(Object.create(tokenizer), { encode: (text: string) => ((encoded += text.length), encode(text)) });
+  const huge = 'Once upon a time, there was a little girl named Lily. '.repeat(1900);
+  assert.throws(() => planLoss(counting, { prompt: huge, target: 'Tom', lossMode: 'paper', maxTokens: 512 }), /is 102600 characters, far more than the at most 512 tokens/);
+  assert.equal(encoded, 0, 'nothing was tokenized');
+  const long = huge.slice(0, 12_000);
+  assert.ok(long.length <= 512 * tokenizer.longestPiece * 4);
+  assert.throws(() => planLoss(tokenizer, { prompt: long, target: 'Tom', lossMode: 'paper', maxTokens: 512 }), (e: Error) => e instanceof InputError && /tokens but at most 512 are allowed/.test(e.message));
+});
