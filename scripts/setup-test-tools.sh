@@ -69,7 +69,6 @@ else
   (
     cd "$CS_DIR"
     # Fix 1: root installs; fix 4: node-pty's `npx node-gyp` waits for a confirmation.
-    # The project's .npmrc (onnxruntime skip) does not apply here: separate folder.
     export TMPDIR="$INSTALL_TMP" npm_config_unsafe_perm=true npm_config_yes=true
     export npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
     # node-gyp (kerberos, node-pty, argon2 fallback builds) must use Node's own headers:
