@@ -13,9 +13,14 @@ import { parseHubId, type HubId } from './hubId';
 import type { HubOptions } from './hubOptions';
 import { missingModelFiles } from './modelFiles';
 
+/** The hub model `reference` names: none when it is an existing path or not an id. */
+export function hubIdOf(reference: string): HubId | undefined {
+  return fs.existsSync(reference) ? undefined : parseHubId(reference);
+}
+
 /** The path to load for `reference`, downloading a hub model's missing files first. */
 export async function resolveModel(reference: string, hub: HubOptions, control: DownloadControl = {}): Promise<string> {
-  const id = fs.existsSync(reference) ? undefined : parseHubId(reference);
+  const id = hubIdOf(reference);
   if (!id) return path.resolve(reference);
   const cached = cachedSnapshot(id, hub.cacheDir);
   if (cached.folder && cached.missing.length === 0) return cached.folder;
@@ -27,7 +32,7 @@ export async function resolveModel(reference: string, hub: HubOptions, control: 
 
 /** The folder `reference` names when that needs no download: an existing path, or a hub id whose snapshot is complete. */
 export function resolvedWithoutDownload(reference: string, cacheDir: string): string | undefined {
-  const id = fs.existsSync(reference) ? undefined : parseHubId(reference);
+  const id = hubIdOf(reference);
   if (!id) return path.resolve(reference);
   const cached = cachedSnapshot(id, cacheDir);
   return cached.missing.length === 0 ? cached.folder : undefined;
