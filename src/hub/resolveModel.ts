@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { SAFETENSORS_INDEX_FILE } from '../model/safetensors';
 import { cachedCommit, repoFolder, snapshotFolder } from './cacheLayout';
 import { downloadModel, type DownloadControl } from './download';
 import { offlineFailure } from './hubFailures';
@@ -44,5 +45,10 @@ function cachedSnapshot(id: HubId, cacheDir: string): { folder?: string; missing
   const commit = cachedCommit(repo, id.revision);
   const folder = commit && snapshotFolder(repo, commit);
   if (!folder || !fs.existsSync(folder)) return { missing: ['everything'] };
-  return { folder, missing: missingModelFiles(folder) };
+  try {
+    return { folder, missing: missingModelFiles(folder) };
+  } catch {
+    // An unreadable index: the snapshot is incomplete, and loading it will say why.
+    return { folder, missing: [SAFETENSORS_INDEX_FILE] };
+  }
 }
