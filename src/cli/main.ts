@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /**
  * `backward-lens analyze`: runs one Backward Lens analysis and prints the FF1 (x_i) and FF2 (δ_i)
- * grids as layer × token tables; `--json FILE` also writes the `*.blens.json` result.
+ * grids as layer × token tables; `--json FILE` also writes the `*.blens.json` result. `--model`
+ * takes a path or a Hugging Face id, downloaded into the shared cache when missing.
+ * `backward-lens models`: the cached Hugging Face models it can run.
  */
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -15,11 +17,18 @@ import { choiceProblem, topKProblem } from '../engine/options';
 import { LOSS_MODES, PRECISIONS, type BackwardLensResult, type LossMode, type Precision } from '../result/schema';
 import { checkResultPath, ResultPathError, writeResultFile } from '../report/resultFile';
 import { renderResultTables } from './table';
+import { DownloadBar } from './downloadProgress';
+import { renderModels } from './modelsCommand';
+import { listCachedModels } from '../hub/cachedModels';
+import { DownloadCancelled, HubError } from '../hub/hubError';
+import { hubOptionsFromEnvironment } from '../hub/hubOptions';
+import { resolveModel } from '../hub/resolveModel';
 
-const USAGE = `usage: backward-lens analyze --prompt TEXT [--target TEXT] [--model PATH]
+const USAGE = `usage: backward-lens analyze --prompt TEXT [--target TEXT] [--model PATH|ORG/NAME[@REVISION]]
        [--loss ${LOSS_MODES.join('|')}] [--top-k 5] [--normalized] [--vectors]
        [--projection ${PRECISIONS.join('|')}] [--matmuls ${PRECISIONS.join('|')}]
-       [--provider ${EXECUTION_PROVIDER_CHOICES.join('|')}] [--json FILE [--force]]`;
+       [--provider ${EXECUTION_PROVIDER_CHOICES.join('|')}] [--json FILE [--force]]
+       backward-lens models`;
 
 class UsageError extends Error {}
 
@@ -44,6 +53,10 @@ function parseCommandLine(argv: string[]) {
     },
   });
   if (values.help) return undefined;
+  if (positionals[0] === 'models') {
+    if (argv.length > 1) throw new UsageError('models takes no options');
+    return 'models' as const;
+  }
   if (positionals[0] !== 'analyze' || positionals.length > 1) throw new UsageError(`unknown command "${positionals.join(' ')}"`);
   if (values.prompt === undefined) throw new UsageError('--prompt is required');
   const check = (problem: string | undefined) => {
@@ -67,15 +80,34 @@ function parseCommandLine(argv: string[]) {
   };
 }
 
+/** The folder for --model: a path, or a hub id fetched with a progress bar; Ctrl+C stops the download cleanly. */
+async function modelFolder(reference: string): Promise<string> {
+  const abort = new AbortController();
+  const bar = new DownloadBar(reference);
+  const onInterrupt = () => abort.abort();
+  process.once('SIGINT', onInterrupt);
+  try {
+    return await resolveModel(reference, hubOptionsFromEnvironment(), { signal: abort.signal, onProgress: (progress) => bar.update(progress) });
+  } finally {
+    bar.stop();
+    process.off('SIGINT', onInterrupt);
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const options = parseCommandLine(argv);
   if (!options) {
     console.log(USAGE);
     return 0;
   }
+  if (options === 'models') {
+    const { cacheDir } = hubOptionsFromEnvironment();
+    console.log(renderModels(listCachedModels(cacheDir), cacheDir));
+    return 0;
+  }
   // Checked first: a path that cannot be written should not cost an analysis.
   if (options.json !== undefined) checkResultPath(options.json, options.force);
-  const modelPath = options.model ?? defaultModelPath(path.resolve(__dirname, '..', '..', '..'));
+  const modelPath = options.model === undefined ? defaultModelPath(path.resolve(__dirname, '..', '..', '..')) : await modelFolder(options.model);
   const engine = await openEngine(modelPath, { executionProvider: options.provider });
   try {
     const result: BackwardLensResult = await engine.analyze({
@@ -100,7 +132,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 /** Errors that say what the user can do: printed as one line, exit 2. Anything else is a bug (exit 1). */
-const KNOWN_ERRORS = [ModelLoadError, InputError, ResultPathError, NonFiniteResultError, ExecutionProviderError, UsageError];
+const KNOWN_ERRORS = [ModelLoadError, HubError, InputError, ResultPathError, NonFiniteResultError, ExecutionProviderError, UsageError];
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
@@ -108,6 +140,7 @@ main(process.argv.slice(2)).then(
     const known = KNOWN_ERRORS.some((type) => error instanceof type) || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
     console.error(`backward-lens: ${known ? error.message : `unexpected error: ${error.message}`}`);
     if (error instanceof UsageError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) console.error(USAGE);
-    process.exit(known ? 2 : 1);
+    // 130 is how shells report a command stopped by Ctrl+C.
+    process.exit(error instanceof DownloadCancelled ? 130 : known ? 2 : 1);
   },
 );

@@ -159,7 +159,8 @@ function linkedGraph(request: SessionRequest, graphBytes: Uint8Array): string | 
     request.weightFiles.forEach((file, i) => {
       const link = path.join(folder, weightFileLocation(i));
       fs.rmSync(link, { force: true });
-      fs.linkSync(file, link);
+      // A Hugging Face cache snapshot's files are relative symlinks: link what they point at, not the link itself.
+      fs.linkSync(fs.realpathSync(file), link);
     });
     const temporary = `${modelPath}.${process.pid}.tmp`;
     fs.writeFileSync(temporary, graphBytes);

@@ -16,6 +16,7 @@ import type { ResultSurface, Shown, SurfaceActions } from './resultSurface';
 import { revealToken } from './revealToken';
 import { saveResult } from './saveResult';
 import { withProgress, type Job } from './withProgress';
+import { describeDownload } from './engineSteps';
 
 export class AnalysisController implements SurfaceActions, vscode.Disposable {
   private readonly panel: ResultPanel;
@@ -119,7 +120,7 @@ export class AnalysisController implements SurfaceActions, vscode.Disposable {
       this.log,
       async (job) => {
         if (!this.engines.has(settings)) job.report(`loading ${this.engines.describe(settings)}…`);
-        const engine = await this.engines.get(settings);
+        const engine = await this.engines.get(settings, { signal: job.control.signal, onProgress: (progress) => job.report(describeDownload(progress).message) });
         this.onEngineChange();
         // Cancelled during the load: the engine stays loaded for next time, the work does not start.
         job.control.signal.throwIfAborted();

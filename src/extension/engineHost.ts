@@ -2,7 +2,8 @@
  * Owns the one live engine, in a child process (src/engineProcess) so the extension host's
  * thread never runs model work. Loading a model compiles graphs and opens onnxruntime sessions,
  * which costs far more than an analysis, so the engine is kept until the model or provider
- * setting changes, or its process stops (then the next request starts a new one).
+ * setting changes, or its process stops (then the next request starts a new one). A Hugging Face
+ * id is resolved as the CLI resolves it (the shared cache, else a download).
  * No VS Code import: a plain Node script can drive it too.
  */
 import * as os from 'node:os';
@@ -10,12 +11,15 @@ import * as path from 'node:path';
 import type { Engine, ExecutionProviderChoice } from '../engine/api';
 import { defaultModelPath } from '../engine/open';
 import { ProcessEngine } from '../engineProcess/processEngine';
+import type { DownloadControl } from '../hub/download';
+import { hubOptionsFromEnvironment, type HubOptions } from '../hub/hubOptions';
+import { hubIdOf, resolvedWithoutDownload, resolveModel } from '../hub/resolveModel';
 
 /** The engine process is killed past this share of the machine's memory, before the system's OOM killer picks a victim. */
 const MEMORY_SHARE = 0.85;
 
 export interface EngineKey {
-  /** Empty: the embedded model. */
+  /** Empty: the embedded model. Otherwise a path, or a Hugging Face id ORG/NAME[@REVISION]. */
   modelPath: string;
   executionProvider: ExecutionProviderChoice;
 }
@@ -33,19 +37,24 @@ interface Entry {
 export class EngineHost {
   private current: Entry | undefined;
 
+  /** `hub` gives the hub options at each load (the offline setting and the stored token may have changed). */
   constructor(
     private readonly extensionRoot: string,
     private readonly log: (line: string) => void,
     private readonly cacheDir?: string,
+    private readonly hub: () => Promise<HubOptions> = async () => hubOptionsFromEnvironment(),
   ) {}
 
+  /** The folder or file the setting names: for a hub id, its cached snapshot (the id itself until it is downloaded). */
   resolveModelPath(modelPath: string): string {
-    return modelPath ? path.resolve(modelPath) : defaultModelPath(this.extensionRoot);
+    if (!modelPath) return defaultModelPath(this.extensionRoot);
+    return resolvedWithoutDownload(modelPath, hubOptionsFromEnvironment().cacheDir) ?? modelPath;
   }
 
-  /** The model's display name before it is loaded: its folder or file name. */
+  /** The model's display name before it is loaded: a hub id, or its folder or file name. */
   describe(key: EngineKey): string {
-    return key.modelPath ? path.basename(this.resolveModelPath(key.modelPath)) : 'stories260K';
+    if (!key.modelPath) return 'stories260K';
+    return hubIdOf(key.modelPath) ? key.modelPath : path.basename(path.resolve(key.modelPath));
   }
 
   /** Whether `get(key)` would return an engine that is already loaded or loading. */
@@ -58,23 +67,18 @@ export class EngineHost {
     return this.has(key) ? this.current?.loaded : undefined;
   }
 
-  get(key: EngineKey): Promise<Engine> {
+  /** `download` hears a hub model's download and may cancel it (the first caller's, when several wait for one load). */
+  get(key: EngineKey, download?: DownloadControl): Promise<Engine> {
     const id = idOf(key);
     if (this.current?.key === id) return this.current.engine;
     void this.dispose();
-    const modelPath = this.resolveModelPath(key.modelPath);
+    const modelPath = key.modelPath || defaultModelPath(this.extensionRoot);
     const started = Date.now();
     this.log(`loading ${modelPath} (provider: ${key.executionProvider})`);
+    const folder = this.hub().then((hub) => resolveModel(modelPath, hub, download));
     const entry: Entry = {
       key: id,
-      engine: ProcessEngine.open(modelPath, { executionProvider: key.executionProvider, cacheDir: this.cacheDir }, this.log, {
-        script: path.join(this.extensionRoot, 'dist', 'engineChild.js'),
-        memoryLimitBytes: os.totalmem() * MEMORY_SHARE,
-        onExit: (reason) => {
-          this.log(`the engine process for ${modelPath} stopped: ${reason}`);
-          if (this.current === entry) this.current = undefined;
-        },
-      }).then((e) => {
+      engine: folder.then((resolved) => this.openInProcess(resolved, key, () => entry)).then((e) => {
         this.log(`loaded ${e.modelName} on ${e.executionProvider} in ${Date.now() - started} ms${e.executionProviderNote ? ` (${e.executionProviderNote})` : ''}`);
         entry.loaded = e;
         return e;
@@ -87,6 +91,17 @@ export class EngineHost {
       if (this.current === entry) this.current = undefined;
     });
     return engine;
+  }
+
+  private openInProcess(modelPath: string, key: EngineKey, entry: () => Entry): Promise<Engine> {
+    return ProcessEngine.open(modelPath, { executionProvider: key.executionProvider, cacheDir: this.cacheDir }, this.log, {
+      script: path.join(this.extensionRoot, 'dist', 'engineChild.js'),
+      memoryLimitBytes: os.totalmem() * MEMORY_SHARE,
+      onExit: (reason) => {
+        this.log(`the engine process for ${modelPath} stopped: ${reason}`);
+        if (this.current === entry()) this.current = undefined;
+      },
+    });
   }
 
   async dispose(): Promise<void> {

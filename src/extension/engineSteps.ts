@@ -1,8 +1,9 @@
 /**
- * What the progress notification says for each step the engine reports, and how far its bar
- * is. No VS Code import, so it is unit-tested.
+ * What the progress notification says for each step the engine (or a model download) reports,
+ * and how far its bar is. No VS Code import, so it is unit-tested.
  */
 import type { ProgressStep } from '../engine/api';
+import type { DownloadProgress } from '../hub/download';
 
 export interface StepView {
   message: string;
@@ -23,4 +24,10 @@ export function describeStep(step: ProgressStep): StepView {
       return { message: `lens block ${Math.min(done + 1, total)} of ${total}`, percent: (100 * Math.min(done, total)) / total };
     }
   }
+}
+
+export function describeDownload(progress: DownloadProgress): Required<StepView> {
+  const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
+  const percent = progress.total > 0 ? (100 * progress.done) / progress.total : 100;
+  return { message: `downloading ${progress.file}: ${mb(progress.done)} of ${mb(progress.total)} MB`, percent };
 }

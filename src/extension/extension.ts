@@ -7,7 +7,10 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { AnalysisController } from './analysisController';
 import { analyzeSelection } from './analyzeSelection';
+import { readSettings } from './configuration';
 import { EngineHost } from './engineHost';
+import { extensionHubOptions } from './hubSettings';
+import { HubToken } from './hubToken';
 import { CUSTOM_EDITOR_VIEW_TYPE } from './resultEditor';
 import { PANEL_VIEW_TYPE } from './resultPanel';
 import { RESULTS_VIEW_ID } from './resultsView';
@@ -16,7 +19,9 @@ import { ModelStatusBar } from './statusBar';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Backward Lens', { log: true });
-  const engines = new EngineHost(context.extensionUri.fsPath, (line) => log.info(line), path.join(context.globalStorageUri.fsPath, 'cache'));
+  const token = new HubToken(context.secrets);
+  const hub = async () => extensionHubOptions(readSettings().hubOffline, await token.get());
+  const engines = new EngineHost(context.extensionUri.fsPath, (line) => log.info(line), path.join(context.globalStorageUri.fsPath, 'cache'), hub);
   const status = new ModelStatusBar(engines);
   const controller = new AnalysisController(context.extensionUri, engines, log, () => status.update());
 
@@ -27,7 +32,8 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('backwardLens.analyzeSelection', (arg?: unknown) => analyzeSelection(controller, false, arg)),
     vscode.commands.registerCommand('backwardLens.analyzeSelectionAsText', () => analyzeSelection(controller, true, undefined)),
     vscode.commands.registerCommand('backwardLens.saveResult', () => controller.save()),
-    vscode.commands.registerCommand('backwardLens.selectModel', () => selectModel(engines)),
+    vscode.commands.registerCommand('backwardLens.selectModel', () => selectModel(engines, hub)),
+    vscode.commands.registerCommand('backwardLens.setHubToken', () => token.ask()),
     vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
       deserializeWebviewPanel: async (webviewPanel, state) => controller.restorePanel(webviewPanel, state),
     }),

@@ -7,7 +7,7 @@ import { EXECUTION_PROVIDER_CHOICES, TOP_K_RANGE, type ExecutionProviderChoice }
 import { isOneOf } from '../engine/options';
 
 export interface Settings {
-  /** Empty means the embedded stories260K. */
+  /** Empty means the embedded stories260K; otherwise a path or a Hugging Face id ORG/NAME[@REVISION]. */
   modelPath: string;
   executionProvider: ExecutionProviderChoice;
   topK: number;
@@ -16,6 +16,8 @@ export interface Settings {
   resultsFolder: string;
   projection: Precision;
   matmuls: Precision;
+  /** Use the Hugging Face cache only, as HF_HUB_OFFLINE=1 does. */
+  hubOffline: boolean;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -27,6 +29,7 @@ export const DEFAULT_SETTINGS: Settings = {
   resultsFolder: 'backward-lens',
   projection: 'float32',
   matmuls: 'float32',
+  hubOffline: false,
 };
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
@@ -43,6 +46,10 @@ export function parseSettings(get: (key: keyof Settings) => unknown): Settings {
     const v = get(key);
     return typeof v === 'string' ? v.trim() : fallback;
   };
+  const bool = (key: keyof Settings, fallback: boolean): boolean => {
+    const v = get(key);
+    return typeof v === 'boolean' ? v : fallback;
+  };
   return {
     modelPath: str('modelPath', DEFAULT_SETTINGS.modelPath),
     executionProvider: oneOf(get('executionProvider'), EXECUTION_PROVIDER_CHOICES, DEFAULT_SETTINGS.executionProvider),
@@ -52,6 +59,7 @@ export function parseSettings(get: (key: keyof Settings) => unknown): Settings {
     resultsFolder: str('resultsFolder', DEFAULT_SETTINGS.resultsFolder) || DEFAULT_SETTINGS.resultsFolder,
     projection: oneOf(get('projection'), PRECISIONS, DEFAULT_SETTINGS.projection),
     matmuls: oneOf(get('matmuls'), PRECISIONS, DEFAULT_SETTINGS.matmuls),
+    hubOffline: bool('hubOffline', DEFAULT_SETTINGS.hubOffline),
   };
 }
 

@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { cacheSnapshotOf } from './cacheSnapshot';
 import { ModelLoadError } from './modelLoadError';
 
 const REDOWNLOAD = "re-download it from the model's repository";
@@ -43,8 +44,8 @@ export function regularFileStat(file: string): fs.Stats {
  */
 function allowedRoots(folder: string): string[] {
   const real = fs.realpathSync(folder);
-  const snapshot = /^(.*[\\/]models--[^\\/]+)[\\/]snapshots[\\/][^\\/]+$/.exec(real);
-  return snapshot ? [real, snapshot[1]] : [real];
+  const snapshot = cacheSnapshotOf(real);
+  return snapshot ? [real, snapshot.repoFolder] : [real];
 }
 
 const isInside = (root: string, file: string) => {

@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import type { ModelDescription } from './description';
 import { ModelLoadError } from '../files/modelLoadError';
 import { fileInside, regularFileStat } from '../files/read';
-import { loadHuggingFace, SUPPORTED_ARCHITECTURES } from './huggingface';
+import { loadHuggingFace } from './huggingface';
+import { SUPPORTED_ARCHITECTURES } from './huggingfaceConfig';
 import { loadLlama2c } from './llama2c';
 
 

@@ -67,16 +67,29 @@ export function readSafetensorsFolder(folder: string): SafetensorsWeights {
   );
 }
 
-function readShards(indexFile: string): SafetensorsWeights {
+/** A safetensors index's map of tensor name → shard file name. */
+function weightMapOf(indexFile: string): Record<string, string> {
   const weightMap = readJsonFile(indexFile).weight_map;
   if (typeof weightMap !== 'object' || weightMap === null || Array.isArray(weightMap)) {
     throw new ModelLoadError(`${indexFile} has no "weight_map"; re-download it from the model's repository.`);
   }
+  return weightMap as Record<string, string>;
+}
+
+/** The shard files a safetensors index names, each once, sorted (names are checked when the shards are opened). */
+export function shardNamesOf(indexFile: string): string[] {
+  return shardsOf(weightMapOf(indexFile));
+}
+
+const shardsOf = (weightMap: Record<string, string>): string[] => [...new Set(Object.values(weightMap))].sort();
+
+function readShards(indexFile: string): SafetensorsWeights {
+  const weightMap = weightMapOf(indexFile);
   const folder = path.dirname(indexFile);
-  const shardNames = [...new Set(Object.values(weightMap as Record<string, unknown>))].sort() as string[];
+  const shardNames = shardsOf(weightMap);
   const shards = new Map(shardNames.map((name) => [name, readSafetensorsHeader(fileInside(folder, name, indexFile))]));
   const weights: Record<string, WeightRef> = {};
-  for (const [name, shardName] of Object.entries(weightMap as Record<string, string>)) {
+  for (const [name, shardName] of Object.entries(weightMap)) {
     const ref = shards.get(shardName)?.[name];
     if (!ref) {
       throw new ModelLoadError(

@@ -11,7 +11,7 @@ const manifest = JSON.parse(readFileSync(path.resolve(__dirname, '../../../packa
 
 test('every menu and keybinding names a contributed command', () => {
   const commands = new Set(manifest.contributes.commands.map((c: { command: string }) => c.command));
-  for (const id of ['backwardLens.analyzeSelection', 'backwardLens.analyzeSelectionAsText', 'backwardLens.saveResult', 'backwardLens.selectModel']) {
+  for (const id of ['backwardLens.analyzeSelection', 'backwardLens.analyzeSelectionAsText', 'backwardLens.saveResult', 'backwardLens.selectModel', 'backwardLens.setHubToken']) {
     assert.ok(commands.has(id), id);
   }
   for (const c of manifest.contributes.commands) assert.equal(c.category, 'Backward Lens');

@@ -16,6 +16,7 @@ test('settings fall back to documented defaults and clamp numbers', () => {
     resultsFolder: '',
     projection: 'float8',
     matmuls: 'int8',
+    hubOffline: 'yes',
   };
   assert.deepEqual(parseSettings((k) => values[k]), {
     modelPath: '/m/llama',
@@ -26,9 +27,11 @@ test('settings fall back to documented defaults and clamp numbers', () => {
     resultsFolder: 'backward-lens',
     projection: 'float32',
     matmuls: 'float32',
+    hubOffline: false,
   });
   assert.equal(parseSettings((k) => (k === 'projection' ? 'float16' : undefined)).projection, 'float16');
   assert.equal(parseSettings((k) => (k === 'matmuls' ? 'float16' : undefined)).matmuls, 'float16');
+  assert.equal(parseSettings((k) => (k === 'hubOffline' ? true : undefined)).hubOffline, true);
 });
 
 test('analyze arguments: only a plain {target} skips the input box', () => {

@@ -1,0 +1,45 @@
+/**
+ * What the model picker lists and checks, without VS Code: the cached Hugging Face models this
+ * extension can run, with their facts, and whether a choice loads (config.json, safetensors
+ * headers and tokenizer are read; the weights are not). Unit-tested.
+ */
+import { listCachedModels } from '../hub/cachedModels';
+import { formatBytes, formatCount } from '../hub/formatSizes';
+import { resolvedWithoutDownload } from '../hub/resolveModel';
+import { loadModel } from '../model/load';
+
+export interface CachedChoice {
+  label: string;
+  /** Architecture, parameters, dtype and size on disk. */
+  description: string;
+  /** The snapshot folder. */
+  detail: string;
+  /** What the modelPath setting is set to: the id. */
+  reference: string;
+}
+
+export function cachedChoices(cacheDir: string): CachedChoice[] {
+  return listCachedModels(cacheDir).models.map((model) => ({
+    label: model.reference,
+    description: `${model.architecture} · ${formatCount(model.parameters)} parameters · ${model.dtype} · ${formatBytes(model.sizeOnDisk)}`,
+    detail: model.folder,
+    reference: model.reference,
+  }));
+}
+
+/** Whether `reference` is a hub id whose files are not all cached yet. */
+export function needsDownload(reference: string, cacheDir: string): boolean {
+  return resolvedWithoutDownload(reference, cacheDir) === undefined;
+}
+
+/** Why `reference` (a path, or a cached hub id) cannot be used, or undefined when it loads. */
+export async function modelProblem(reference: string, cacheDir: string): Promise<string | undefined> {
+  const folder = resolvedWithoutDownload(reference, cacheDir);
+  if (!folder) return `${reference} is not downloaded yet.`;
+  try {
+    await loadModel(folder);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
