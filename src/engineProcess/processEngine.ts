@@ -82,7 +82,12 @@ export class ProcessEngine implements Engine {
 
   private start(modelPath: string, engineOptions: EngineOptions, options: ProcessOptions): Promise<ProcessEngine> {
     const { child } = this;
-    const relay = (data: Buffer) => String(data).split('\n').filter(Boolean).forEach((line) => this.log(`engine process: ${line}`));
+    let lastOutput = '';
+    const relay = (data: Buffer) =>
+      String(data).split('\n').filter(Boolean).forEach((line) => {
+        lastOutput = line;
+        this.log(`engine process: ${line}`);
+      });
     child.stdout?.on('data', relay);
     child.stderr?.on('data', relay);
     const memory = options.memoryLimitBytes;
@@ -103,7 +108,8 @@ export class ProcessEngine implements Engine {
       });
       child.on('exit', (code, signal) => {
         clearInterval(watch);
-        const reason = this.stopped ?? (signal ? `it was killed (${signal}; out of memory?)` : `it exited with code ${code}`);
+        const said = lastOutput ? ` (its last words: ${lastOutput.slice(0, 200)})` : '';
+        const reason = this.stopped ?? (signal ? `it was killed (${signal}; out of memory?)` : `it exited with code ${code}${said}`);
         this.stopped = reason;
         const error = new EngineProcessError(`The Backward Lens engine process stopped: ${reason}. The next analysis starts a new one.`);
         reject(error);

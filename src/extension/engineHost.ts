@@ -34,16 +34,34 @@ interface Entry {
   loaded?: Engine;
 }
 
+export interface EngineHostOptions {
+  /** Where the extension is installed: the embedded model and the engine's script are found from here. */
+  extensionRoot: string;
+  log: (line: string) => void;
+  /** Where compiled graphs are cached. */
+  cacheDir?: string;
+  /** The hub options at each load (the offline setting and the stored token may have changed). */
+  hub?: () => Promise<HubOptions>;
+  /** The engine process's entry script; default the bundle's dist/engineChild.js. */
+  engineScript?: string;
+}
+
 export class EngineHost {
   private current: Entry | undefined;
 
-  /** `hub` gives the hub options at each load (the offline setting and the stored token may have changed). */
-  constructor(
-    private readonly extensionRoot: string,
-    private readonly log: (line: string) => void,
-    private readonly cacheDir?: string,
-    private readonly hub: () => Promise<HubOptions> = async () => hubOptionsFromEnvironment(),
-  ) {}
+  private readonly extensionRoot: string;
+  private readonly log: (line: string) => void;
+  private readonly cacheDir: string | undefined;
+  private readonly hub: () => Promise<HubOptions>;
+  private readonly engineScript: string;
+
+  constructor(options: EngineHostOptions) {
+    this.extensionRoot = options.extensionRoot;
+    this.log = options.log;
+    this.cacheDir = options.cacheDir;
+    this.hub = options.hub ?? (async () => hubOptionsFromEnvironment());
+    this.engineScript = options.engineScript ?? path.join(options.extensionRoot, 'dist', 'engineChild.js');
+  }
 
   /** The folder or file the setting names: for a hub id, its cached snapshot (the id itself until it is downloaded). */
   resolveModelPath(modelPath: string): string {
@@ -95,7 +113,7 @@ export class EngineHost {
 
   private openInProcess(modelPath: string, key: EngineKey, entry: () => Entry): Promise<Engine> {
     return ProcessEngine.open(modelPath, { executionProvider: key.executionProvider, cacheDir: this.cacheDir }, this.log, {
-      script: path.join(this.extensionRoot, 'dist', 'engineChild.js'),
+      script: this.engineScript,
       memoryLimitBytes: os.totalmem() * MEMORY_SHARE,
       onExit: (reason) => {
         this.log(`the engine process for ${modelPath} stopped: ${reason}`);

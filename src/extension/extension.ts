@@ -21,7 +21,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Backward Lens', { log: true });
   const token = new HubToken(context.secrets);
   const hub = async () => extensionHubOptions(readSettings().hubOffline, await token.get());
-  const engines = new EngineHost(context.extensionUri.fsPath, (line) => log.info(line), path.join(context.globalStorageUri.fsPath, 'cache'), hub);
+  const engines = new EngineHost({ extensionRoot: context.extensionUri.fsPath, log: (line) => log.info(line), cacheDir: path.join(context.globalStorageUri.fsPath, 'cache'), hub });
   const status = new ModelStatusBar(engines);
   const controller = new AnalysisController(context.extensionUri, engines, log, () => status.update());
 

@@ -21,7 +21,13 @@ test('modelPath ORG/NAME is downloaded with progress, loaded, and then named by 
   try {
     const cacheDir = path.join(scratch, 'hub');
     process.env.HF_HUB_CACHE = cacheDir;
-    const host = new EngineHost(scratch, () => {}, path.join(scratch, 'graphs'), async () => ({ endpoint: hub.url, offline: false, cacheDir, hints: CLI_HINTS }));
+    const host = new EngineHost({
+      extensionRoot: scratch,
+      log: () => {},
+      cacheDir: path.join(scratch, 'graphs'),
+      hub: async () => ({ endpoint: hub.url, offline: false, cacheDir, hints: CLI_HINTS }),
+      engineScript: path.resolve(__dirname, '../../src/engineProcess/engineChild.js'),
+    });
     const key = { modelPath: 'tiny/gpt2', executionProvider: 'cpu' as const };
     assert.equal(host.describe(key), 'tiny/gpt2');
     assert.equal(host.resolveModelPath('tiny/gpt2'), 'tiny/gpt2', 'not downloaded yet');
