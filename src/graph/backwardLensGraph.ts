@@ -266,8 +266,10 @@ function mergeChunkSummaries(g: Graph, summaries: Tensor[], k: Tensor) {
 function weightSource(g: Graph, model: ModelDescription, dtype: DType, unembedding: UnembeddingSource): (name: string) => Tensor {
   const byLocation = new Map<string, Tensor>();
   let fedUnembedding: Tensor | undefined;
+  const unembeddingRef = model.weights[unembeddingName(model.config)];
   return (name) => {
-    if (unembedding === 'input' && name === unembeddingName(model.config)) {
+    // A tied embedding is the same bytes as D: its gather reads the fed D too, not a second copy of it.
+    if (unembedding === 'input' && model.weights[name] === unembeddingRef) {
       fedUnembedding ??= op.cast(g, g.input(IO.unembedding, 'float32', [model.config.vocabSize, model.config.hiddenSize]), dtype);
       return fedUnembedding;
     }
