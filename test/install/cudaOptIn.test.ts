@@ -21,6 +21,8 @@ test('installs never run onnxruntime-node\'s download, and use no config npm doe
   assert.equal(fs.existsSync(path.join(ROOT, '.npmrc')), false, 'an unknown .npmrc key warns on every install under npm 11');
 });
 
+// The flag must stay bare: onnxruntime-node 1.30 reads `--onnxruntime-node-install=cuda12` as no flag at
+// all, and then, run from the project itself (as npm scripts are), exits without installing.
 test('`npm run install-cuda` runs the CUDA 12 installer, which asks NuGet for the GPU package', async () => {
   const connects: string[] = [];
   const proxy = http.createServer();
@@ -31,11 +33,9 @@ test('`npm run install-cuda` runs the CUDA 12 installer, which asks NuGet for th
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   try {
     const { port } = proxy.address() as AddressInfo;
-    const script = manifest.scripts['install-cuda'] as string;
-    const [command, ...args] = script.split(' ');
-    // Asynchronously: the proxy answers from this process's event loop.
+    // Through npm itself, as a user runs it; asynchronously: the proxy answers from this process's event loop.
     const child = await new Promise<{ status: number | null; output: string }>((resolve) => {
-      const run = spawn(command === 'node' ? process.execPath : command, args, {
+      const run = spawn('npm', ['run', '--silent', 'install-cuda'], {
         cwd: ROOT,
         timeout: 60_000,
         env: { ...process.env, GLOBAL_AGENT_HTTPS_PROXY: `http://127.0.0.1:${port}`, GLOBAL_AGENT_HTTP_PROXY: `http://127.0.0.1:${port}` },
