@@ -5,14 +5,16 @@
 import { IO } from '../graph/backwardLensGraph';
 import type { ModelDescription } from '../model/description';
 import type { BackwardLensResult, ExecutionProviderName, ScoredToken } from '../result/schema';
-import type { AnalysisRequest, Engine, EngineLog, RunControl } from './api';
+import type { AnalysisRequest, EditRequest, EditResult, EditSweepRequest, EditSweepResult, Engine, EngineLog, RunControl } from './api';
 import { assembleResult } from './assembleResult';
+import { EditContext, previewEdit, sweepEdit } from './edit';
 import { assertFinite } from './finiteCheck';
 import { Floats, gradientGraphOutputs, runGradientPass } from './gradientPass';
 import { runLens } from './lensRuns';
 import { planLoss, planPrediction } from './lossPlan';
 import type { SessionCache } from './sessionCache';
 import { TokenTexts } from './tokenTexts';
+import { validateEdit, validateSweep } from './validateEdit';
 import { validateRequest } from './validateRequest';
 
 export class BackwardLensEngine implements Engine {
@@ -65,6 +67,18 @@ export class BackwardLensEngine implements Engine {
       timings: { compileMs, runMs },
       tokens: this.tokens,
     });
+  }
+
+  async edit(request: EditRequest, control: RunControl = {}): Promise<EditResult> {
+    return previewEdit(this.editContext, validateEdit(request, this.model.config), control);
+  }
+
+  async sweepEdit(request: EditSweepRequest, control: RunControl = {}): Promise<EditSweepResult> {
+    return sweepEdit(this.editContext, validateSweep(request, this.model.config), control);
+  }
+
+  private get editContext(): EditContext {
+    return { model: this.model, sessions: this.sessions, tokens: this.tokens };
   }
 
   async predictNext(prompt: string, k: number): Promise<ScoredToken[]> {

@@ -38,7 +38,7 @@ const REQUEST_PROPERTIES: Record<keyof AnalysisRequest, true> = {
 
 export function validateRequest(request: AnalysisRequest, config: Pick<ModelConfig, 'vocabSize' | 'contextLength'>): ValidRequest {
   const problem =
-    unknownPropertiesProblem(request) ??
+    unknownPropertiesProblem(request, REQUEST_PROPERTIES) ??
     choiceProblem('loss mode', request.lossMode, LOSS_MODES) ??
     topKProblem('top-k', request.topK, config.vocabSize) ??
     choiceProblem('projection', request.projection ?? 'float32', PRECISIONS) ??
@@ -56,8 +56,9 @@ export function validateRequest(request: AnalysisRequest, config: Pick<ModelConf
   };
 }
 
-function unknownPropertiesProblem(request: AnalysisRequest): string | undefined {
-  const allowed = Object.keys(REQUEST_PROPERTIES);
+/** Names the properties of `request` that `properties` does not list, and the ones it does. */
+export function unknownPropertiesProblem(request: object, properties: Record<string, true>): string | undefined {
+  const allowed = Object.keys(properties);
   const unknown = Object.keys(request).filter((name) => !allowed.includes(name));
   if (unknown.length === 0) return undefined;
   const named = unknown.map((name) => JSON.stringify(name)).join(', ');
