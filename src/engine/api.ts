@@ -38,6 +38,12 @@ export interface AnalysisRequest {
   vectors?: boolean;
   /** Refuse prompts longer than this many tokens (defaults to the model's context). */
   maxTokens?: number;
+  /** Add the neuron view: this many neurons per layer with the largest FF1 and FF2 gradient rows (result.neurons). */
+  neurons?: number;
+  /** The SGD step of the neuron view's "after" projections; default 1. */
+  eta?: number;
+  /** Add the gradient check: ⟨∇W, E⟩ from the factors against finite differences, per layer (result.check). */
+  check?: boolean;
 }
 
 export const EDIT_METHODS = ['forward-shift', 'sgd'] as const;

@@ -36,6 +36,12 @@ export type LensVariant = Pick<LensGraphOptions, 'normalized' | 'projection'>;
 
 type Feeds = Record<string, ort.Tensor>;
 
+export interface AnalysisSessions {
+  gradient: GraphSession;
+  lens: GraphSession;
+  edit?: GraphSession;
+}
+
 type SessionLayout = Pick<SessionRequest, 'prepackWeights' | 'memoryArena' | 'disabledOptimizers'>;
 
 /**
@@ -76,11 +82,15 @@ export class SessionCache {
     return this.variant.computeDType ?? 'float32';
   }
 
-  /** The two sessions of an analysis; `onCompile` hears first when either has yet to be opened. */
-  forAnalysis(matmuls: Precision, lens: LensVariant, onCompile: () => void): Promise<[GraphSession, GraphSession]> {
-    const pending = [this.gradient(matmuls), this.lens(lens)] as const;
+  /**
+   * The sessions of an analysis; `onCompile` hears first when one has yet to be opened. The
+   * neuron view and the check need the gradient's factors, the check the edit graph too.
+   */
+  async forAnalysis(matmuls: Precision, lens: LensVariant, onCompile: () => void, needs: { factors: boolean; edit: boolean }): Promise<AnalysisSessions> {
+    const pending = [this.gradient(matmuls, needs.factors), this.lens(lens), ...(needs.edit ? [this.edit(matmuls)] : [])];
     if (!pending.every((session) => this.opened.has(session))) onCompile();
-    return Promise.all(pending);
+    const [gradient, lensSession, edit] = await Promise.all(pending);
+    return { gradient, lens: lensSession, edit };
   }
 
   /** `factors`: a graph that also outputs the FF1 VJPs and FF2 inputs (neurons, edits, checks read them; another session, as they cost memory). */
