@@ -14,12 +14,15 @@ import { EXECUTION_PROVIDER_CHOICES, type ExecutionProviderChoice } from '../eng
 import { choiceProblem, topKProblem } from '../engine/options';
 import { LOSS_MODES, PRECISIONS, type BackwardLensResult, type LossMode, type Precision } from '../result/schema';
 import { checkResultPath, ResultPathError, writeResultFile } from '../report/resultFile';
+import { runEditCommand } from './edit';
+import { EXPERIMENT_OPTIONS, EXPERIMENT_USAGE, experimentProblem, experimentRequest } from './experimentFlags';
 import { renderResultTables } from './table';
 
 const USAGE = `usage: backward-lens analyze --prompt TEXT [--target TEXT] [--model PATH]
        [--loss ${LOSS_MODES.join('|')}] [--top-k 5] [--normalized] [--vectors]
        [--projection ${PRECISIONS.join('|')}] [--matmuls ${PRECISIONS.join('|')}]
-       [--provider ${EXECUTION_PROVIDER_CHOICES.join('|')}] [--json FILE [--force]]`;
+       [--provider ${EXECUTION_PROVIDER_CHOICES.join('|')}] [--json FILE [--force]] ${EXPERIMENT_USAGE}
+       backward-lens edit --help`;
 
 class UsageError extends Error {}
 
@@ -41,6 +44,7 @@ function parseCommandLine(argv: string[]) {
       json: { type: 'string' },
       force: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
+      ...EXPERIMENT_OPTIONS,
     },
   });
   if (values.help) return undefined;
@@ -56,6 +60,7 @@ function parseCommandLine(argv: string[]) {
   check(choiceProblem('--provider', values.provider, EXECUTION_PROVIDER_CHOICES));
   check(choiceProblem('--projection', values.projection, PRECISIONS));
   check(choiceProblem('--matmuls', values.matmuls, PRECISIONS));
+  check(experimentProblem(values));
   return {
     ...values,
     prompt: values.prompt,
@@ -68,6 +73,7 @@ function parseCommandLine(argv: string[]) {
 }
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'edit') return runEditCommand(argv.slice(1));
   const options = parseCommandLine(argv);
   if (!options) {
     console.log(USAGE);
@@ -87,6 +93,7 @@ async function main(argv: string[]): Promise<number> {
       projection: options.projection,
       matmuls: options.matmuls,
       vectors: options.vectors,
+      ...experimentRequest(options),
     });
     console.log(renderResultTables(result));
     if (options.json !== undefined) {
