@@ -76,6 +76,6 @@ export function forwardShift(h: Floats, e: Floats, eta: number): LowRankFactors 
   return { rank: 1, p: scaled(h, eta), q: e };
 }
 
-export function scaled(values: Floats, factor: number): Floats {
+function scaled(values: Floats, factor: number): Floats {
   return (values as Float32Array).map((v) => v * factor);
 }

@@ -14,7 +14,7 @@ import { mlpGradients, OuterProductSum } from './mlpGradients';
 import type { GraphSession } from './sessionCache';
 import { dot } from './vectors';
 
-export const CHECK_SEED = 1;
+const CHECK_SEED = 1;
 
 /**
  * ε is set so that the layer's largest output change, ε·max_i |a_i·u| (‖v‖ = 1), is this; one ε
@@ -22,7 +22,7 @@ export const CHECK_SEED = 1;
  * worst relative error was 8·10⁻⁴ at 0.01 (float32 rounding of L(W ± εE)), 7.5·10⁻⁴ at 0.02 and
  * 10⁻³ at 0.03 (the O(ε²) term).
  */
-export const CHECK_OUTPUT_CHANGE = 0.02;
+const CHECK_OUTPUT_CHANGE = 0.02;
 
 export interface CheckParts {
   model: ModelDescription;

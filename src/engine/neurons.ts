@@ -35,7 +35,7 @@ export interface NeuronViewParts {
  * One weight's gradient seen neuron by neuron: neuron j's vector (in d-space) has gradient
  * Σ_i c_i[j] v_i, c = coefficients [T, d_ff], v = vectors [T, d] with Gram G = V Vᵀ.
  */
-export interface NeuronFactors {
+interface NeuronFactors {
   weight: OuterProductSum;
   coefficients: Floats;
   vectors: Floats;
@@ -43,7 +43,7 @@ export interface NeuronFactors {
 }
 
 /** FF1 weights: key j's gradient is Σ_i δ^FF1_i[j] x_i; FF2: value j's is Σ_i h_i[j] δ_i. */
-export function neuronFactors(model: ModelDescription, gradients: GradientPass, T: number, layer: number): NeuronFactors[] {
+function neuronFactors(model: ModelDescription, gradients: GradientPass, T: number, layer: number): NeuronFactors[] {
   const gram = (grams: Floats) => grams.subarray(layer * T * T, (layer + 1) * T * T);
   return mlpGradients(model, gradients, T, layer).map((weight) =>
     weight.role === 'ff1'
@@ -53,7 +53,7 @@ export function neuronFactors(model: ModelDescription, gradients: GradientPass, 
 }
 
 /** ‖Σ_i c_i[j] v_i‖² = c[:, j]ᵀ G c[:, j] for every neuron j: O(T² d_ff), row by row so the reads stay contiguous. */
-export function gradientNormsSquared(f: NeuronFactors, T: number): Float64Array {
+function gradientNormsSquared(f: NeuronFactors, T: number): Float64Array {
   const n = f.coefficients.length / T;
   const out = new Float64Array(n);
   for (let i = 0; i < T; i++) {
@@ -69,7 +69,7 @@ export function gradientNormsSquared(f: NeuronFactors, T: number): Float64Array 
 }
 
 /** Neuron j's gradient vector Σ_i c_i[j] v_i, [d]. */
-export function gradientRow(f: NeuronFactors, T: number, j: number): Float64Array {
+function gradientRow(f: NeuronFactors, T: number, j: number): Float64Array {
   const n = f.coefficients.length / T;
   const d = f.vectors.length / T;
   const row = new Float64Array(d);
@@ -81,7 +81,7 @@ export function gradientRow(f: NeuronFactors, T: number, j: number): Float64Arra
 }
 
 /** The `count` neurons with the largest Σ of the given squared norms, largest first. */
-export function topNeurons(normsSquared: Float64Array[], count: number): number[] {
+function topNeurons(normsSquared: Float64Array[], count: number): number[] {
   const total = normsSquared.reduce((sum, norms) => sum.map((v, j) => v + norms[j]));
   return Array.from(total.keys()).sort((a, b) => total[b] - total[a] || a - b).slice(0, count);
 }
