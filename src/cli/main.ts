@@ -5,29 +5,30 @@
  * takes a path or a Hugging Face id, downloaded into the shared cache when missing.
  * `backward-lens models`: the cached Hugging Face models it can run.
  */
-import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ModelLoadError } from '../files/modelLoadError';
 import { NonFiniteResultError } from '../engine/finiteCheck';
 import { InputError } from '../engine/lossPlan';
 import { ExecutionProviderError } from '../engine/session';
-import { defaultModelPath, openEngine } from '../engine/open';
+import { openEngine } from '../engine/open';
 import { EXECUTION_PROVIDER_CHOICES, type ExecutionProviderChoice } from '../engine/api';
 import { choiceProblem, topKProblem } from '../engine/options';
 import { LOSS_MODES, PRECISIONS, type BackwardLensResult, type LossMode, type Precision } from '../result/schema';
 import { checkResultPath, ResultPathError, writeResultFile } from '../report/resultFile';
+import { runEditCommand } from './edit';
+import { EXPERIMENT_OPTIONS, EXPERIMENT_USAGE, experimentProblem, experimentRequest } from './experimentFlags';
 import { renderResultTables } from './table';
-import { DownloadBar } from './downloadProgress';
+import { modelFolder } from './modelFolder';
 import { renderModels } from './modelsCommand';
 import { listCachedModels } from '../hub/cachedModels';
 import { DownloadCancelled, HubError } from '../hub/hubError';
 import { hubOptionsFromEnvironment } from '../hub/hubOptions';
-import { resolveModel } from '../hub/resolveModel';
 
 const USAGE = `usage: backward-lens analyze --prompt TEXT [--target TEXT] [--model PATH|ORG/NAME[@REVISION]]
        [--loss ${LOSS_MODES.join('|')}] [--top-k 5] [--normalized] [--vectors]
        [--projection ${PRECISIONS.join('|')}] [--matmuls ${PRECISIONS.join('|')}]
-       [--provider ${EXECUTION_PROVIDER_CHOICES.join('|')}] [--json FILE [--force]]
+       [--provider ${EXECUTION_PROVIDER_CHOICES.join('|')}] [--json FILE [--force]] ${EXPERIMENT_USAGE}
+       backward-lens edit --help
        backward-lens models`;
 
 class UsageError extends Error {}
@@ -50,6 +51,7 @@ function parseCommandLine(argv: string[]) {
       json: { type: 'string' },
       force: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
+      ...EXPERIMENT_OPTIONS,
     },
   });
   if (values.help) return undefined;
@@ -69,6 +71,7 @@ function parseCommandLine(argv: string[]) {
   check(choiceProblem('--provider', values.provider, EXECUTION_PROVIDER_CHOICES));
   check(choiceProblem('--projection', values.projection, PRECISIONS));
   check(choiceProblem('--matmuls', values.matmuls, PRECISIONS));
+  check(experimentProblem(values));
   return {
     ...values,
     prompt: values.prompt,
@@ -80,21 +83,8 @@ function parseCommandLine(argv: string[]) {
   };
 }
 
-/** The folder for --model: a path, or a hub id fetched with a progress bar; Ctrl+C stops the download cleanly. */
-async function modelFolder(reference: string): Promise<string> {
-  const abort = new AbortController();
-  const bar = new DownloadBar(reference);
-  const onInterrupt = () => abort.abort();
-  process.once('SIGINT', onInterrupt);
-  try {
-    return await resolveModel(reference, hubOptionsFromEnvironment(), { signal: abort.signal, onProgress: (progress) => bar.update(progress) });
-  } finally {
-    bar.stop();
-    process.off('SIGINT', onInterrupt);
-  }
-}
-
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'edit') return runEditCommand(argv.slice(1));
   const options = parseCommandLine(argv);
   if (!options) {
     console.log(USAGE);
@@ -107,7 +97,7 @@ async function main(argv: string[]): Promise<number> {
   }
   // Checked first: a path that cannot be written should not cost an analysis.
   if (options.json !== undefined) checkResultPath(options.json, options.force);
-  const modelPath = options.model === undefined ? defaultModelPath(path.resolve(__dirname, '..', '..', '..')) : await modelFolder(options.model);
+  const modelPath = await modelFolder(options.model);
   const engine = await openEngine(modelPath, { executionProvider: options.provider });
   try {
     const result: BackwardLensResult = await engine.analyze({
@@ -119,6 +109,7 @@ async function main(argv: string[]): Promise<number> {
       projection: options.projection,
       matmuls: options.matmuls,
       vectors: options.vectors,
+      ...experimentRequest(options),
     });
     console.log(renderResultTables(result));
     if (options.json !== undefined) {

@@ -4,6 +4,7 @@
  * "top \ bottom" over a second line with ‖v‖ and the rank of the column's rank token.
  */
 import type { BackwardLensResult } from '../result/schema';
+import { experimentSections } from './experimentTables';
 import { buildGrid, formatProb, headerFacts, partSeparator, visibleToken, type FactPart, type GridName } from '../result/view';
 
 const CELL_WIDTH = 17;
@@ -42,5 +43,6 @@ export function renderResultTables(result: BackwardLensResult): string {
     [...header, lens].join('\n'),
     grid(result, 'ff1', 'FF1 inputs x_i (imprint): LL(x_i)'),
     grid(result, 'ff2', 'FF2 VJPs δ_i (shift): LL(δ_i) — bottom is what a descent step writes'),
+    ...experimentSections(result),
   ].join('\n\n');
 }

@@ -1,6 +1,6 @@
 /** A BackwardLensResult from what an analysis computed: the plan, the gradient pass and the lens read-out. */
 import type { ModelDescription } from '../model/description';
-import type { BackwardLensResult, LayerResult, LensRow, ModelInfo } from '../result/schema';
+import type { BackwardLensResult, GradientCheck, LayerResult, LensRow, ModelInfo, NeuronView } from '../result/schema';
 import { RESULT_SCHEMA } from '../result/schema';
 import type { Floats, GradientPass } from './gradientPass';
 import { frobeniusNorm, gradientRank } from './gradientRank';
@@ -21,6 +21,8 @@ export interface AnalysisParts {
   ranOn: Pick<LiveSession, 'executionProvider' | 'executionProviderNote'>;
   timings: { compileMs: number; runMs: number };
   tokens: TokenTexts;
+  neurons?: NeuronView;
+  check?: GradientCheck;
 }
 
 export function assembleResult(parts: AnalysisParts): BackwardLensResult {
@@ -45,6 +47,8 @@ export function assembleResult(parts: AnalysisParts): BackwardLensResult {
     prediction: tokens.scored(gradients.predictionIds, gradients.predictionLogProbs),
     layers: Array.from({ length: parts.model.config.layers }, (_, layer) => layerResult(parts, layer)),
     timings: parts.timings,
+    ...(parts.neurons ? { neurons: parts.neurons } : {}),
+    ...(parts.check ? { check: parts.check } : {}),
   };
 }
 

@@ -4,16 +4,20 @@
  */
 import { IO } from '../graph/backwardLensGraph';
 import type { ModelDescription } from '../model/description';
-import type { BackwardLensResult, ExecutionProviderName, ScoredToken } from '../result/schema';
-import type { AnalysisRequest, Engine, EngineLog, RunControl } from './api';
+import type { BackwardLensResult, ExecutionProviderName, GradientCheck, NeuronView, ScoredToken } from '../result/schema';
+import type { AnalysisRequest, EditRequest, EditResult, EditSweepRequest, EditSweepResult, Engine, EngineLog, RunControl } from './api';
 import { assembleResult } from './assembleResult';
+import { EditContext, previewEdit, sweepEdit } from './edit';
 import { assertFinite } from './finiteCheck';
-import { Floats, gradientGraphOutputs, runGradientPass } from './gradientPass';
+import { gradientCheck } from './gradientCheck';
+import { Floats, gradientGraphOutputs, GradientPass, runGradientPass } from './gradientPass';
 import { runLens } from './lensRuns';
-import { planLoss, planPrediction } from './lossPlan';
-import type { SessionCache } from './sessionCache';
+import { LossPlan, planLoss, planPrediction } from './lossPlan';
+import { neuronView } from './neurons';
+import type { AnalysisSessions, SessionCache } from './sessionCache';
 import { TokenTexts } from './tokenTexts';
-import { validateRequest } from './validateRequest';
+import { validateEdit, validateSweep } from './validateEdit';
+import { validateRequest, ValidRequest } from './validateRequest';
 
 export class BackwardLensEngine implements Engine {
   private readonly tokens: TokenTexts;
@@ -43,15 +47,17 @@ export class BackwardLensEngine implements Engine {
     const request = validateRequest(analysisRequest, this.model.config);
     const plan = planLoss(this.model.tokenizer, request);
     const waitStarted = performance.now();
-    const [gradient, lens] = await this.sessions.forAnalysis(request.matmuls, request.lens, () => control.onProgress?.({ stage: 'compile' }));
-    // Wall time, not the sum of both sessions' compile times: they are built concurrently.
+    const needs = { factors: request.neurons > 0 || request.check, edit: request.check };
+    const sessions = await this.sessions.forAnalysis(request.matmuls, request.lens, () => control.onProgress?.({ stage: 'compile' }), needs);
+    // Wall time, not the sum of the sessions' compile times: they are built concurrently.
     const compileMs = performance.now() - waitStarted;
     const started = performance.now();
     control.onProgress?.({ stage: 'gradient' });
-    const gradients = await runGradientPass(gradient, plan, request.topK);
+    const gradients = await runGradientPass(sessions.gradient, plan, request.topK, needs.factors);
     assertFinite(gradients, this.model.name, plan.inputIds.length, this.model.config.hiddenSize);
     const cells = { ff1: gradients.ff1Input, ff2: gradients.ff2Vjp, width: this.model.config.hiddenSize, rankIds: plan.rankIds, topK: request.topK };
-    const readout = await runLens(lens, cells, control);
+    const readout = await runLens(sessions.lens, cells, control);
+    const experiments = await this.experiments(request, plan, gradients, sessions, control);
     const runMs = performance.now() - started;
     this.log(`analysed ${plan.inputIds.length} tokens in ${runMs.toFixed(1)} ms`);
     return assembleResult({
@@ -61,10 +67,31 @@ export class BackwardLensEngine implements Engine {
       plan,
       gradients,
       lens: readout,
-      ranOn: lens.live,
+      ranOn: sessions.lens.live,
       timings: { compileMs, runMs },
       tokens: this.tokens,
+      ...experiments,
     });
+  }
+
+  /** The neuron view and the gradient check, where the request asks for them. */
+  private async experiments(request: ValidRequest, plan: LossPlan, gradients: GradientPass, sessions: AnalysisSessions, control: RunControl): Promise<{ neurons?: NeuronView; check?: GradientCheck }> {
+    const neuronParts = { model: this.model, gradients, T: plan.inputIds.length, lens: sessions.lens, count: request.neurons, eta: request.eta, topK: request.topK, tokens: this.tokens };
+    const neurons = request.neurons > 0 ? await neuronView({ ...neuronParts, rankId: plan.lossTargetIds[0] }, control) : undefined;
+    const check = request.check ? await gradientCheck({ model: this.model, gradients, plan, edit: sessions.edit! }, control) : undefined;
+    return { neurons, check };
+  }
+
+  async edit(request: EditRequest, control: RunControl = {}): Promise<EditResult> {
+    return previewEdit(this.editContext, validateEdit(request, this.model.config), control);
+  }
+
+  async sweepEdit(request: EditSweepRequest, control: RunControl = {}): Promise<EditSweepResult> {
+    return sweepEdit(this.editContext, validateSweep(request, this.model.config), control);
+  }
+
+  private get editContext(): EditContext {
+    return { model: this.model, sessions: this.sessions, tokens: this.tokens };
   }
 
   async predictNext(prompt: string, k: number): Promise<ScoredToken[]> {

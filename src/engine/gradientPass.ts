@@ -24,6 +24,13 @@ export interface GradientPass {
   ff2Vjp: Floats;
   /** Each layer's [T, T] Gram matrices of the two weight gradients' factors. */
   grams: { ff1Input: Floats; ff1Vjp: Floats; ff2Input: Floats; ff2Vjp: Floats };
+  /** From a session with factor outputs only: the FF1 VJPs [layers·T, d_ff] (Llama: gate then up, 2·d_ff) and the FF2 inputs h_i [layers·T, d_ff]. */
+  factors?: GradientFactors;
+}
+
+export interface GradientFactors {
+  ff1Vjp: Floats;
+  ff2Input: Floats;
 }
 
 const ANALYSIS_OUTPUTS = [
@@ -31,10 +38,12 @@ const ANALYSIS_OUTPUTS = [
   IO.gramFf1Input, IO.gramFf1Vjp, IO.gramFf2Input, IO.gramFf2Vjp,
 ];
 
-export async function runGradientPass(session: GraphSession, plan: LossPlan, topK: number): Promise<GradientPass> {
-  const out = await gradientGraphOutputs(session, plan, ANALYSIS_OUTPUTS, topK);
+/** `factors`: also read the FF1 VJPs and FF2 inputs (the session's graph must output them). */
+export async function runGradientPass(session: GraphSession, plan: LossPlan, topK: number, factors = false): Promise<GradientPass> {
+  const out = await gradientGraphOutputs(session, plan, factors ? [...ANALYSIS_OUTPUTS, IO.ff1Vjp, IO.ff2Input] : ANALYSIS_OUTPUTS, topK);
   const floats = (name: string) => out[name] as Floats;
   return {
+    ...(factors ? { factors: { ff1Vjp: floats(IO.ff1Vjp), ff2Input: floats(IO.ff2Input) } } : {}),
     loss: floats(IO.loss)[0],
     predictionIds: out[IO.predictionIds] as BigInt64Array,
     predictionLogProbs: floats(IO.predictionLogProbs),
@@ -46,14 +55,16 @@ export async function runGradientPass(session: GraphSession, plan: LossPlan, top
 
 /** The named outputs of the gradient graph for a plan, with the top `topK` predicted tokens (predictions and tests read them raw). */
 export async function gradientGraphOutputs(session: GraphSession, plan: LossPlan, names: readonly string[], topK = 1): Promise<Record<string, GraphOutput>> {
-  const outputs = await session.run(feeds(plan, topK, session.computeDType), names);
+  const feeds = { ...lossFeeds(plan, session.computeDType), [IO.topK]: int64([topK]) };
+  const outputs = await session.run(feeds, names);
   return Object.fromEntries(names.map((name) => [name, outputs[name].data as GraphOutput]));
 }
 
-/** Only the positions that carry loss, and the predicted one, go through the unembedding. */
-function feeds(plan: LossPlan, topK: number, computeDType: ComputeDType): Record<string, ort.Tensor> {
+const int64 = (values: number[]) => new ort.Tensor('int64', BigInt64Array.from(values, BigInt), [values.length]);
+
+/** A plan as the inputs of a forward pass with a loss. Only the positions that carry loss, and the predicted one, go through the unembedding. */
+export function lossFeeds(plan: LossPlan, computeDType: ComputeDType): Record<string, ort.Tensor> {
   const scored = plan.inputIds.map((_, i) => i).filter((i) => plan.lossWeights[i] !== 0 || i === plan.predictPosition);
-  const int64 = (values: number[]) => new ort.Tensor('int64', BigInt64Array.from(values, BigInt), [values.length]);
   const floats = computeDType === 'float64' ? Float64Array : Float32Array;
   return {
     [IO.inputIds]: int64(plan.inputIds),
@@ -61,6 +72,5 @@ function feeds(plan: LossPlan, topK: number, computeDType: ComputeDType): Record
     [IO.targetIds]: int64(scored.map((i) => plan.targetIds[i])),
     [IO.lossWeights]: new ort.Tensor(computeDType, floats.from(scored.map((i) => plan.lossWeights[i])), [scored.length]),
     [IO.predictIndex]: int64([scored.indexOf(plan.predictPosition)]),
-    [IO.topK]: int64([topK]),
   };
 }

@@ -45,10 +45,26 @@ export async function runLens(session: GraphSession, cells: LensCells, control: 
   const T = rankIds.length;
   const vectorOf = (c: number) => (c * d < ff1.length ? ff1.subarray(c * d, (c + 1) * d) : ff2.subarray(c * d - ff1.length, (c + 1) * d - ff1.length));
   const { projected, sourceRow } = distinctRows(count, vectorOf, (c) => rankIds[c % T]);
-  const rows = projected.length;
-  const vectors = new (ff1.constructor as Float32ArrayConstructor)(rows * d);
+  const vectors = new (ff1.constructor as Float32ArrayConstructor)(projected.length * d);
   projected.forEach((c, r) => vectors.set(vectorOf(c), r * d));
   const rowRankIds = BigInt64Array.from(projected, (c) => BigInt(rankIds[c % T]));
+  const read = await projectRows(session, { vectors, width: d, rankIds: rowRankIds, topK }, control);
+  return projected.length === count ? read : expandRows(read, sourceRow, topK);
+}
+
+export interface LensRows {
+  /** [rows, width], row-major, in the session's compute dtype. */
+  vectors: Floats;
+  width: number;
+  /** Each row's rank token. */
+  rankIds: BigInt64Array;
+  topK: number;
+}
+
+/** The lens read-out of every row, in blocks of at most LENS_BLOCK_ROWS, with progress and cancellation between blocks. */
+export async function projectRows(session: GraphSession, lensRows: LensRows, control: RunControl = {}): Promise<LensReadout> {
+  const { vectors, width: d, rankIds: rowRankIds, topK } = lensRows;
+  const rows = rowRankIds.length;
   const read = emptyReadout(rows, topK);
   const blockRows = Math.ceil(rows / Math.ceil(rows / LENS_BLOCK_ROWS));
   const blocks = Math.ceil(rows / blockRows);
@@ -73,7 +89,7 @@ export async function runLens(session: GraphSession, cells: LensCells, control: 
     read.bottomLogProbs.set(out[IO.bottomLogProbs].data as Float32Array, first * topK);
     control.onProgress?.({ stage: 'lens', done: block + 1, total: blocks });
   }
-  return rows === count ? read : expandRows(read, sourceRow, topK);
+  return read;
 }
 
 function emptyReadout(rows: number, topK: number): LensReadout {

@@ -25,7 +25,15 @@ export function maxTopK(vocabSize = Infinity): number {
 }
 
 export function topKProblem(name: string, value: unknown, vocabSize?: number): string | undefined {
-  const max = maxTopK(vocabSize);
-  const ok = typeof value === 'number' && Number.isInteger(value) && value >= TOP_K_RANGE.min && value <= max;
-  return ok ? undefined : `${name} must be a whole number from ${TOP_K_RANGE.min} to ${max}, not ${JSON.stringify(value)}`;
+  return wholeNumberProblem(name, value, TOP_K_RANGE.min, maxTopK(vocabSize));
+}
+
+export function wholeNumberProblem(name: string, value: unknown, min: number, max: number): string | undefined {
+  const ok = typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
+  return ok ? undefined : `${name} must be a whole number from ${min} to ${max}, not ${JSON.stringify(value)}`;
+}
+
+export function positiveProblem(name: string, value: unknown): string | undefined {
+  const ok = typeof value === 'number' && Number.isFinite(value) && value > 0;
+  return ok ? undefined : `${name} must be a positive number, not ${JSON.stringify(value)}`;
 }

@@ -6,6 +6,7 @@
 import * as ort from 'onnxruntime-node';
 import type { ModelDescription } from '../model/description';
 import { buildGradientGraph, buildLensGraph, ComputeDType, IO, LensGraphOptions, unembeddingChunkName, UnembeddingSource, vocabChunks } from '../graph/backwardLensGraph';
+import { buildEditGraph } from '../graph/editGraph';
 import { unembeddingName } from '../graph/models/transformer';
 import { readWeightValues } from '../model/weightValues';
 import type { Graph } from '../graph/graph';
@@ -20,7 +21,10 @@ export interface GraphVariant {
   computeDType?: ComputeDType;
   /** Weight bytes to use instead of the files (finite-difference tests perturb them). */
   weightData?: Uint8Array[];
-  /** Build the gradient graph with the FF1 VJPs and FF2 inputs as outputs (see buildGradientGraph). */
+  /**
+   * Build every gradient graph with the FF1 VJPs and FF2 inputs as outputs (see
+   * buildGradientGraph), and the edit graph with the FF1 pre-activations (see buildEditGraph).
+   */
   factorOutputs?: boolean;
   /** Overrides the model-size rule of KEEP_RECOMPUTATIONS_FROM_BYTES_PER_TOKEN (tests run both on tiny models). */
   keepRecomputations?: boolean;
@@ -31,6 +35,12 @@ export interface GraphVariant {
 export type LensVariant = Pick<LensGraphOptions, 'normalized' | 'projection'>;
 
 type Feeds = Record<string, ort.Tensor>;
+
+export interface AnalysisSessions {
+  gradient: GraphSession;
+  lens: GraphSession;
+  edit?: GraphSession;
+}
 
 type SessionLayout = Pick<SessionRequest, 'prepackWeights' | 'memoryArena' | 'disabledOptimizers'>;
 
@@ -72,20 +82,35 @@ export class SessionCache {
     return this.variant.computeDType ?? 'float32';
   }
 
-  /** The two sessions of an analysis; `onCompile` hears first when either has yet to be opened. */
-  forAnalysis(matmuls: Precision, lens: LensVariant, onCompile: () => void): Promise<[GraphSession, GraphSession]> {
-    const pending = [this.gradient(matmuls), this.lens(lens)] as const;
+  /**
+   * The sessions of an analysis; `onCompile` hears first when one has yet to be opened. The
+   * neuron view and the check need the gradient's factors, the check the edit graph too.
+   */
+  async forAnalysis(matmuls: Precision, lens: LensVariant, onCompile: () => void, needs: { factors: boolean; edit: boolean }): Promise<AnalysisSessions> {
+    const pending = [this.gradient(matmuls, needs.factors), this.lens(lens), ...(needs.edit ? [this.edit(matmuls)] : [])];
     if (!pending.every((session) => this.opened.has(session))) onCompile();
-    return Promise.all(pending);
+    const [gradient, lensSession, edit] = await Promise.all(pending);
+    return { gradient, lens: lensSession, edit };
   }
 
-  gradient(matmuls: Precision = 'float32'): Promise<GraphSession> {
-    const key = `gradient${matmuls === 'float16' ? ' float16-matmuls' : ''}`;
+  /** `factors`: a graph that also outputs the FF1 VJPs and FF2 inputs (neurons, edits, checks read them; another session, as they cost memory). */
+  gradient(matmuls: Precision = 'float32', factors = false): Promise<GraphSession> {
+    const factorOutputs = factors || this.variant.factorOutputs;
+    const key = `gradient${matmuls === 'float16' ? ' float16-matmuls' : ''}${factorOutputs ? ' factors' : ''}`;
     const build = (provider: ExecutionProviderName) =>
-      buildGradientGraph(this.model, this.computeDType, { factorOutputs: this.variant.factorOutputs, matmuls, unembedding: this.unembeddingSource(provider, 'float32') });
+      buildGradientGraph(this.model, this.computeDType, { factorOutputs, matmuls, unembedding: this.unembeddingSource(provider, 'float32') });
     // QuickGeluFusion, without CSE, rewrites the recomputed SiLU alone into com.microsoft.QuickGelu, which has no float64 kernel.
     const withoutCse = ['CommonSubexpressionElimination', ...(this.computeDType === 'float64' ? ['QuickGeluFusion'] : [])];
     return this.session(key, build, { prepackWeights: false, memoryArena: false, disabledOptimizers: this.keepsRecomputations ? withoutCse : [] });
+  }
+
+  /** The forward pass with low-rank update inputs on every MLP weight (see buildEditGraph). */
+  edit(matmuls: Precision = 'float32'): Promise<GraphSession> {
+    const key = `edit${matmuls === 'float16' ? ' float16-matmuls' : ''}`;
+    const build = (provider: ExecutionProviderName) =>
+      buildEditGraph(this.model, this.computeDType, { matmuls, unembedding: this.unembeddingSource(provider, 'float32'), ff1Outputs: this.variant.factorOutputs });
+    // QuickGeluFusion rewrites SiLU into com.microsoft.QuickGelu, which has no float64 kernel.
+    return this.session(key, build, { prepackWeights: false, memoryArena: false, disabledOptimizers: this.computeDType === 'float64' ? ['QuickGeluFusion'] : [] });
   }
 
   lens(lens: LensVariant): Promise<GraphSession> {

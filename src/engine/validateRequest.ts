@@ -8,7 +8,7 @@ import type { LossMode, Precision } from '../result/schema';
 import { LOSS_MODES, PRECISIONS } from '../result/schema';
 import type { AnalysisRequest } from './api';
 import { InputError } from './lossPlan';
-import { choiceList, choiceProblem, topKProblem } from './options';
+import { choiceList, choiceProblem, positiveProblem, topKProblem, wholeNumberProblem } from './options';
 import type { LensVariant } from './sessionCache';
 
 export interface ValidRequest {
@@ -21,10 +21,17 @@ export interface ValidRequest {
   vectors: boolean;
   /** The request's limit, at most the model's context. */
   maxTokens: number;
+  /** 0: no neuron view. */
+  neurons: number;
+  eta: number;
+  check: boolean;
 }
 
 /** Every property a request may have; typed so that the compiler keeps it equal to AnalysisRequest's. */
 const REQUEST_PROPERTIES: Record<keyof AnalysisRequest, true> = {
+  neurons: true,
+  eta: true,
+  check: true,
   prompt: true,
   target: true,
   lossMode: true,
@@ -36,13 +43,15 @@ const REQUEST_PROPERTIES: Record<keyof AnalysisRequest, true> = {
   maxTokens: true,
 };
 
-export function validateRequest(request: AnalysisRequest, config: Pick<ModelConfig, 'vocabSize' | 'contextLength'>): ValidRequest {
+export function validateRequest(request: AnalysisRequest, config: Pick<ModelConfig, 'vocabSize' | 'contextLength' | 'intermediateSize'>): ValidRequest {
   const problem =
-    unknownPropertiesProblem(request) ??
+    unknownPropertiesProblem(request, REQUEST_PROPERTIES) ??
     choiceProblem('loss mode', request.lossMode, LOSS_MODES) ??
     topKProblem('top-k', request.topK, config.vocabSize) ??
     choiceProblem('projection', request.projection ?? 'float32', PRECISIONS) ??
-    choiceProblem('matmuls', request.matmuls ?? 'float32', PRECISIONS);
+    choiceProblem('matmuls', request.matmuls ?? 'float32', PRECISIONS) ??
+    wholeNumberProblem('neurons', request.neurons ?? 0, 0, config.intermediateSize) ??
+    positiveProblem('eta', request.eta ?? 1);
   if (problem) throw new InputError(`${problem}.`);
   return {
     prompt: request.prompt,
@@ -53,11 +62,15 @@ export function validateRequest(request: AnalysisRequest, config: Pick<ModelConf
     matmuls: request.matmuls ?? 'float32',
     vectors: request.vectors ?? false,
     maxTokens: Math.min(request.maxTokens ?? Infinity, config.contextLength),
+    neurons: request.neurons ?? 0,
+    eta: request.eta ?? 1,
+    check: request.check ?? false,
   };
 }
 
-function unknownPropertiesProblem(request: AnalysisRequest): string | undefined {
-  const allowed = Object.keys(REQUEST_PROPERTIES);
+/** Names the properties of `request` that `properties` does not list, and the ones it does. */
+export function unknownPropertiesProblem(request: object, properties: Record<string, true>): string | undefined {
+  const allowed = Object.keys(properties);
   const unknown = Object.keys(request).filter((name) => !allowed.includes(name));
   if (unknown.length === 0) return undefined;
   const named = unknown.map((name) => JSON.stringify(name)).join(', ');

@@ -7,7 +7,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import type { AnalysisRequest, Engine, EngineLog, EngineOptions, RunControl } from '../engine/api';
+import type { AnalysisRequest, EditRequest, EditResult, EditSweepRequest, EditSweepResult, Engine, EngineLog, EngineOptions, RunControl } from '../engine/api';
 import type { BackwardLensResult, ExecutionProviderName, ScoredToken } from '../result/schema';
 import { errorFrom, type EngineMethod, type FromChild, type ToChild } from './messages';
 
@@ -184,6 +184,14 @@ export class ProcessEngine implements Engine {
 
   predictNext(prompt: string, k: number): Promise<ScoredToken[]> {
     return this.call('predictNext', [prompt, k]);
+  }
+
+  edit(request: EditRequest, control?: RunControl): Promise<EditResult> {
+    return this.call('edit', [request], control);
+  }
+
+  sweepEdit(request: EditSweepRequest, control?: RunControl): Promise<EditSweepResult> {
+    return this.call('sweepEdit', [request], control);
   }
 
   async dispose(): Promise<void> {

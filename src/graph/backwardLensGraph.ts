@@ -8,7 +8,7 @@ import type { ModelDescription } from '../model/description';
 import type { Precision } from '../result/schema';
 import { backward } from './autodiff';
 import { DType, Graph, Tensor } from './graph';
-import { forward, outputHead, unembeddingName } from './models/transformer';
+import { forward, ForwardPass, outputHead, unembeddingName } from './models/transformer';
 import * as op from './ops';
 import * as plain from './plain';
 
@@ -88,19 +88,13 @@ export interface GradientGraphOptions {
 
 export function buildGradientGraph(model: ModelDescription, dtype: ComputeDType, options: GradientGraphOptions = {}): Graph {
   const g = new Graph();
-  const inputIds = g.input(IO.inputIds, 'int64', [SEQ]);
-  const scoredPositions = g.input(IO.scoredPositions, 'int64', [SCORED]);
-  const targetIds = g.input(IO.targetIds, 'int64', [SCORED]);
-  const lossWeights = g.input(IO.lossWeights, dtype, [SCORED]);
-  const predictIndex = g.input(IO.predictIndex, 'int64', [1]);
+  const inputs = lossInputs(g, dtype);
   const topK = g.input(IO.topK, 'int64', [1]);
 
-  const pass = forward(g, model.config, weightSource(g, model, dtype, options.unembedding ?? 'initializer'), inputIds, options.matmuls ?? 'float32');
-  const scored = selectRows(g, pass.finalResidual, scoredPositions);
-  const logProbs = op.logSoftmax(g, op.linear(g, pass.finalNorm(scored), pass.unembedding, true));
-  const loss = weightedNll(g, logProbs, targetIds, lossWeights, model.config.vocabSize);
+  const pass = forward(g, model.config, weightSource(g, model, dtype, options.unembedding ?? 'initializer'), inputs.inputIds, options.matmuls ?? 'float32');
+  const { logProbs, loss } = scoredLoss(g, pass, inputs, model.config.vocabSize);
   g.output(loss, IO.loss);
-  emitPrediction(g, logProbs, predictIndex, topK);
+  emitPrediction(g, logProbs, inputs.predictIndex, topK);
 
   const grads = backward(g, loss);
   const gradOf = (t: Tensor) => {
@@ -132,6 +126,34 @@ export function buildGradientGraph(model: ModelDescription, dtype: ComputeDType,
   g.output(stackLayers(g, forwardGrams((l) => l.ff1Input)), IO.gramFf1Input);
   g.output(stackLayers(g, forwardGrams((l) => l.ff2Input)), IO.gramFf2Input);
   return g;
+}
+
+export interface LossInputs {
+  inputIds: Tensor;
+  scoredPositions: Tensor;
+  targetIds: Tensor;
+  lossWeights: Tensor;
+  /** Which scored row is the predicted position's. */
+  predictIndex: Tensor;
+}
+
+/** The inputs of a forward pass with a loss (fed by gradientPass.ts's lossFeeds). */
+export function lossInputs(g: Graph, dtype: ComputeDType): LossInputs {
+  return {
+    inputIds: g.input(IO.inputIds, 'int64', [SEQ]),
+    scoredPositions: g.input(IO.scoredPositions, 'int64', [SCORED]),
+    targetIds: g.input(IO.targetIds, 'int64', [SCORED]),
+    lossWeights: g.input(IO.lossWeights, dtype, [SCORED]),
+    predictIndex: g.input(IO.predictIndex, 'int64', [1]),
+  };
+}
+
+/** The scored rows' logits and log-probabilities, and the loss over them. */
+export function scoredLoss(g: Graph, pass: ForwardPass, inputs: LossInputs, vocabSize: number): { logits: Tensor; logProbs: Tensor; loss: Tensor } {
+  const scored = selectRows(g, pass.finalResidual, inputs.scoredPositions);
+  const logits = op.linear(g, pass.finalNorm(scored), pass.unembedding, true);
+  const logProbs = op.logSoftmax(g, logits);
+  return { logits, logProbs, loss: weightedNll(g, logProbs, inputs.targetIds, inputs.lossWeights, vocabSize) };
 }
 
 /**
@@ -263,7 +285,7 @@ function mergeChunkSummaries(g: Graph, summaries: Tensor[], k: Tensor) {
   };
 }
 
-function weightSource(g: Graph, model: ModelDescription, dtype: DType, unembedding: UnembeddingSource): (name: string) => Tensor {
+export function weightSource(g: Graph, model: ModelDescription, dtype: DType, unembedding: UnembeddingSource): (name: string) => Tensor {
   const byLocation = new Map<string, Tensor>();
   let fedUnembedding: Tensor | undefined;
   const unembeddingRef = model.weights[unembeddingName(model.config)];

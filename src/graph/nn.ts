@@ -92,6 +92,20 @@ export function linearWithBias(g: Graph, x: Tensor, weight: Tensor, bias: Tensor
   return bias ? op.add(g, y, bias) : y;
 }
 
+/** Update factors of a weight W [in, out] (row-vector convention): W' = W + Pᵀ Q, P [r, in], Q [r, out]. */
+export interface LowRankUpdate {
+  p: Tensor;
+  q: Tensor;
+}
+
+/**
+ * y + (x Pᵀ) Q: the output of x · (W + Pᵀ Q) given y = x W, so a rank-r edit of W costs two thin
+ * GEMMs and W itself is never copied or changed. No update: y itself.
+ */
+export function plusLowRank(g: Graph, y: Tensor, x: Tensor, update: LowRankUpdate | undefined): Tensor {
+  return update ? op.add(g, y, op.matmul(g, op.linear(g, x, update.p, true), update.q)) : y;
+}
+
 /** [T, H·hd] → [H, T, hd]. */
 export function splitHeads(g: Graph, x: Tensor, heads: number, headDim: number): Tensor {
   const seq = x.shape[0];

@@ -37,6 +37,20 @@ function float16ToFloat32(halves: Uint16Array): Float32Array {
 
 let float16Table: Float32Array | undefined;
 
+/**
+ * Vectors of a 2-D weight as float32: rows (axis 0), each read on its own (a token's unembedding
+ * row, a neuron's row), or columns (axis 1), picked from the whole weight read once.
+ */
+export function readWeightVectors(ref: WeightRef, indices: number[], axis: 0 | 1): Float32Array[] {
+  const [rows, columns] = ref.shape;
+  if (axis === 0) {
+    const rowBytes = ref.length / rows;
+    return indices.map((row) => readWeightValues({ ...ref, shape: [columns], offset: ref.offset + row * rowBytes, length: rowBytes }));
+  }
+  const all = readWeightValues(ref);
+  return indices.map((column) => Float32Array.from({ length: rows }, (_, row) => all[row * columns + column]));
+}
+
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 

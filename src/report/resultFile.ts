@@ -111,8 +111,12 @@ export function checkResultPath(resultPath: string, force: boolean): void {
 }
 
 /** The result alone, at a path checked by checkResultPath; a file that appeared since is only replaced with `force`. */
-export async function writeResultFile(resultPath: string, result: BackwardLensResult, force: boolean): Promise<void> {
-  const json = serializeResult(result);
+export function writeResultFile(resultPath: string, result: BackwardLensResult, force: boolean): Promise<void> {
+  return writeJsonFile(resultPath, serializeResult(result), force);
+}
+
+/** JSON text (a result, an edit's read-outs) at a path checked by checkResultPath; a file that appeared since is only replaced with `force`. */
+export async function writeJsonFile(resultPath: string, json: string, force: boolean): Promise<void> {
   try {
     if (force) await writeFileAtomic(resultPath, json);
     else if (!(await writeNewFileAtomic(resultPath, json))) throw new ResultPathError(`${resultPath} appeared while the analysis ran; pass --force to replace it.`);

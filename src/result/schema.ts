@@ -1,8 +1,10 @@
 /**
- * The `*.blens.json` result format (schema "backward-lens/1"): what the engine returns, the
- * panel shows and the extension saves. Plain data only, so every stage can pass it on as is.
+ * The `*.blens.json` result format: what the engine returns, the panel shows and the extension
+ * saves. Plain data only, so every stage can pass it on as is. "backward-lens/2" adds the
+ * optional neuron view and gradient check; "backward-lens/1" files (without them) still open.
  */
-export const RESULT_SCHEMA = 'backward-lens/1';
+export const RESULT_SCHEMA = 'backward-lens/2';
+export const RESULT_SCHEMAS = ['backward-lens/1', RESULT_SCHEMA] as const;
 
 export const LOSS_MODES = ['paper', 'continuation', 'text'] as const;
 export type LossMode = (typeof LOSS_MODES)[number];
@@ -32,6 +34,82 @@ export interface LensRow {
   targetRank: number[];
   /** Only with `--vectors`: the raw vectors, [positions][hidden]. */
   vectors?: number[][];
+}
+
+/** One vector's lens read-out: a LensRow's entries for one position. */
+export interface LensCell {
+  norm: number;
+  top: ScoredToken[];
+  bottom: ScoredToken[];
+  /** Rank of the result's first target token (tokens with a strictly higher logit). */
+  targetRank: number;
+}
+
+export interface PositionWeight {
+  position: number;
+  weight: number;
+}
+
+/** One of a neuron's weight vectors in d-space (a key of FF1, its value in FF2), before and after one SGD step on the layer's MLP. */
+export interface NeuronVector {
+  /** The weight it is a row or column of, by Hugging Face name. */
+  weight: string;
+  /** ‖its gradient‖: ‖Σ_i δ^FF1_i[j] x_i‖ for a key, ‖Σ_i h_i[j] δ_i‖ for a value. */
+  gradNorm: number;
+  before: LensCell;
+  /** After W ← W − η ∇W. */
+  after: LensCell;
+  /** The positions with the largest terms in that gradient, δ^FF1_i[j]·‖x_i‖ (key) or h_i[j]·‖δ_i‖ (value), by |weight|. */
+  positions: PositionWeight[];
+}
+
+export interface Neuron {
+  /** Its index among the layer's d_ff neurons. */
+  index: number;
+  /** Its FF1 weight vectors: GPT-2 c_fc; Llama gate_proj then up_proj. */
+  keys: NeuronVector[];
+  /** Its FF2 weight vector: c_proj / down_proj. */
+  value: NeuronVector;
+}
+
+export interface LayerNeurons {
+  layer: number;
+  /** The neurons with the largest FF1 gradient rows (over all their keys), largest first. */
+  ff1: Neuron[];
+  /** The neurons with the largest FF2 gradient rows, largest first. */
+  ff2: Neuron[];
+}
+
+export interface NeuronView {
+  /** Neurons per list and layer. */
+  count: number;
+  /** The SGD step size of the "after" projections. */
+  eta: number;
+  layers: LayerNeurons[];
+}
+
+/** ⟨∇W, E⟩ along one direction E = u vᵀ: from the factors, and from two forward passes. */
+export interface DirectionalCheck {
+  /** Σ_i (a_i·u)(b_i·v) for ∇W = Σ_i a_iᵀ b_i. */
+  fromFactors: number;
+  /** (L(W + εE) − L(W − εE)) / 2ε. */
+  finiteDifference: number;
+  /** |fromFactors − finiteDifference| / max(|fromFactors|, |finiteDifference|). */
+  relativeError: number;
+  epsilon: number;
+}
+
+export interface LayerCheck {
+  layer: number;
+  /** E on the (fused) FF1 weight, and on the FF2 weight. */
+  ff1: DirectionalCheck;
+  ff2: DirectionalCheck;
+}
+
+export interface GradientCheck {
+  /** u and v are unit Gaussian vectors drawn from this seed. */
+  seed: number;
+  layers: LayerCheck[];
 }
 
 export interface LayerResult {
@@ -73,7 +151,7 @@ export const PRECISIONS = ['float32', 'float16'] as const;
 export type Precision = (typeof PRECISIONS)[number];
 
 export interface BackwardLensResult {
-  schema: typeof RESULT_SCHEMA;
+  schema: (typeof RESULT_SCHEMAS)[number];
   /** ISO time of the analysis. */
   createdAt: string;
   model: ModelInfo;
@@ -109,4 +187,8 @@ export interface BackwardLensResult {
    * once the model's sessions are live); runMs: the forward, backward and lens runs.
    */
   timings: { compileMs: number; runMs: number };
+  /** backward-lens/2, when asked: each layer's neurons with the largest gradients. */
+  neurons?: NeuronView;
+  /** backward-lens/2, when asked: the factors' gradient against finite differences, per layer. */
+  check?: GradientCheck;
 }

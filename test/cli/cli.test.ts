@@ -1,29 +1,16 @@
 /** The command line as a user meets it: one clear error line and a non-zero exit for every bad input. */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RESULT_SCHEMA } from '../../src/result/schema';
 import { validateResult } from '../../src/result/validate';
+import { assertCleanError, cliRunner } from '../support/cli';
 import { makeTempDir, removeDir, STORIES260K_CHECKPOINT, STORIES260K_TOKENIZER } from '../support/fixtures';
 
-const CLI = path.resolve(__dirname, '../../src/cli/main.js');
 const scratch = makeTempDir('cli');
 after(() => removeDir(scratch));
-
-function run(...args: string[]) {
-  const child = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: scratch } });
-  return { status: child.status, stdout: child.stdout, stderr: child.stderr };
-}
-
-function assertCleanError(result: ReturnType<typeof run>, pattern: RegExp) {
-  assert.notEqual(result.status, 0);
-  const firstLine = result.stderr.split('\n')[0];
-  assert.match(firstLine, /^backward-lens: /);
-  assert.match(firstLine, pattern);
-  assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
-}
+const run = cliRunner(scratch);
 
 const PROMPT = 'Once upon a time, there was a little girl named';
 

@@ -42,6 +42,7 @@ const cases: [string, Builder, number[][], { positive?: boolean; tolerance?: num
   ['Rotary, rotate-half (composite: rotate dy back)', (g, [x]) => nn.applyRotary(g, x, ...rotaryTables(g), 'rotate-half'), [[2, 3, 4]]],
   ['SwiGLU (composite: one VJP from gate and up)', (g, [gate, up]) => nn.swiGlu(g, op.mul(g, gate, g.scalar(3, gate.dtype)), up), [[3, 5], [3, 5]]],
   ['Causal attention (composite: probabilities recomputed)', (g, [q, k, v]) => nn.causalAttention(g, q, k, v, nn.causalMaskBias(g, g.constant(new Array(12).fill(0), 'float64', [4, 3]))), [[2, 4, 3], [2, 4, 3], [2, 4, 3]]],
+  ['Linear plus a low-rank update, x·W + (x·Pᵀ)·Q', (g, [x, w, p, q]) => nn.plusLowRank(g, op.linear(g, x, w, false), x, { p, q }), [[3, 4], [4, 5], [2, 4], [2, 5]]],
   ['GELU tanh (composite: one VJP from x)', (g, [x]) => nn.geluTanh(g, op.mul(g, x, g.scalar(3, x.dtype))), [[4, 5]]],
   ['ReduceMean', (g, [a]) => op.reduceMean(g, a, [2]), [[2, 3, 4]]],
   ['Softmax', (g, [a]) => op.softmax(g, a), [[3, 5]]],

@@ -13,6 +13,8 @@ export type GradientOutputs = Record<string, GraphOutput>;
 
 export interface TestEngine {
   engine: BackwardLensEngine;
+  /** The engine's own sessions (the edit tests run the edit graph directly). */
+  sessions: SessionCache;
   /** Raw outputs of the engine's own gradient session for a plan. */
   gradientOutputs(plan: LossPlan, names: readonly string[], topK?: number): Promise<GradientOutputs>;
 }
@@ -22,6 +24,7 @@ export function engineWith(model: ModelDescription, options: EngineOptions, vari
   const sessions = new SessionCache(model, options, undefined, variant);
   return {
     engine: new BackwardLensEngine(model, '', sessions),
+    sessions,
     gradientOutputs: async (plan, names, topK) => gradientGraphOutputs(await sessions.gradient(), plan, names, topK),
   };
 }

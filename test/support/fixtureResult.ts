@@ -1,8 +1,9 @@
 /**
  * Synthetic results for unit tests: hand-built `BackwardLensResult` objects shaped like the
- * engine's output (two layers, a handful of tokens), not produced by any model.
+ * engine's output (two layers, a handful of tokens), not produced by any model. They are
+ * backward-lens/1 files, so every test that reads one also shows that such files still open.
  */
-import { RESULT_SCHEMA, type BackwardLensResult, type LensRow, type ScoredToken } from '../../src/result/schema';
+import type { BackwardLensResult, LensRow, ScoredToken } from '../../src/result/schema';
 
 const tok = (id: number, text: string, prob: number): ScoredToken => ({ id, text, prob });
 
@@ -24,7 +25,7 @@ export function fixtureResult(overrides: Partial<BackwardLensResult> = {}): Back
   ];
   const n = tokens.length;
   return {
-    schema: RESULT_SCHEMA,
+    schema: 'backward-lens/1',
     createdAt: '2026-03-04T10:00:00.000Z',
     model: { name: 'fixture', architecture: 'llama', layers: 2, hiddenSize: 8, vocabSize: 512, source: '/models/fixture', sha256: 'ab'.repeat(32) },
     executionProvider: 'cpu',
