@@ -17,8 +17,9 @@ import { ModelStatusBar } from './statusBar';
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Backward Lens', { log: true });
   const engines = new EngineHost(context.extensionUri.fsPath, (line) => log.info(line), path.join(context.globalStorageUri.fsPath, 'cache'));
-  const status = new ModelStatusBar(engines);
+  // The controller calls back only after activation, once `status` exists.
   const controller = new AnalysisController(context.extensionUri, engines, log, () => status.update());
+  const status = new ModelStatusBar(engines, () => controller.latestResult());
 
   context.subscriptions.push(
     log,
