@@ -9,7 +9,7 @@ import { h, tokenChip } from './dom';
 import type { Part, ShownState } from './state';
 
 export interface Details extends Part {
-  /** Shows the details of the cell `target` lies in, if it lies in one of `grid`'s cells. */
+  /** Shows the details of the cell `target` lies in; hides them when it lies in none of `grid`'s cells. */
   showFor(grid: GridModel, target: Element): void;
   hide(): void;
 }
@@ -62,10 +62,13 @@ export function createDetails(): Details {
     },
     showFor(grid, target) {
       const td = target.closest?.('td[role="gridcell"]') as HTMLElement | null;
-      if (!td || !current) return;
-      const layer = Number(td.dataset.layer);
-      const cell = rowOf(grid, layer)?.cells[Number(td.dataset.pos)];
-      if (!cell) return;
+      const layer = Number(td?.dataset.layer);
+      const cell = td && current ? rowOf(grid, layer)?.cells[Number(td.dataset.pos)] : undefined;
+      // On a token header, say, the details of the last cell would be stale.
+      if (!td || !current || !cell) {
+        hide();
+        return;
+      }
       const token = current.show.result.tokens[cell.position]?.text ?? '';
       const head = h('div', { class: 'detail-head' }, `${grid.name.toUpperCase()} · layer ${layer} · position ${cell.position} `, tokenChip(token));
       if (cell.zero) {
