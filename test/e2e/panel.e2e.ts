@@ -13,7 +13,10 @@
  * #cell-details with its top-k and bottom-k tokens; arrow keys move focus between cells;
  * #toggle-normalized re-runs with the normalized lens; a window reload brings the panel back
  * through its WebviewPanelSerializer (grids, lens and reveal still work). Save then runs in
- * the restored panel.
+ * the restored panel. Each theme also checks issue 13's points on the DOM (opening scroll, cues,
+ * legends, ␣ in cells, empty cells, one rank in hover, cell and chart, contrast of every new
+ * element); the first theme then runs the length check, a 26-token training text, a ≈120-token
+ * prompt and the results list; last, a hostile vocabulary must render as text and run nothing.
  *
  * Run: `npm run test:e2e` (builds, then runs out/test/e2e/panel.e2e.js). Prints a closing
  * `N passed, N failed` line and exits non-zero on any failure.
