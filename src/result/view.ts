@@ -227,7 +227,6 @@ export function rankStatus(rank: number, expected: number): RankStatus {
 }
 
 export interface GradientRankSummary {
-  layers: { layer: number; expected: number; status: Record<GridName, RankStatus> }[];
   /** A rank above its expectation or far below it: the header marks it. */
   suspicious: boolean;
   text: string;
@@ -268,7 +267,7 @@ export function gradientRankSummary(r: BackwardLensResult): GradientRankSummary 
     (after > 0 ? ` (${after} of the ${n} positions ${after === 1 ? 'comes' : 'come'} after it and carr${after === 1 ? 'ies' : 'y'} no gradient)` : '') +
     '. The paper measured exactly that in over 98.5 % of prompts. A lower rank means some x_i or δ_i are (numerically) dependent, which is usual on real text; ' +
     '⚠ marks a rank above the expectation (impossible) or under a quarter of it.';
-  return { layers, suspicious: suspicious !== '', text, explanation };
+  return { suspicious: suspicious !== '', text, explanation };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -296,7 +295,7 @@ export function gridLegend(grid: Pick<GridModel, 'name' | 'maxNorm' | 'hasZeroCe
 
 /** The short "how to read this" every renderer can show in full. */
 export const HOW_TO_READ: readonly string[] = [
-  'Each row is a layer (last layer on top), each column an input token. A cell projects one vector into the vocabulary with the model’s own final norm and unembedding, LL(v) = softmax(ln_f(v) · D), and shows its most probable (top) and least probable (bottom) token.',
+  'Each row is a layer (last layer on top), each column an input token; a long prompt turns the table, tokens as rows. A cell projects one vector into the vocabulary with the model’s own final norm and unembedding, LL(v) = softmax(ln_f(v) · D), and shows its most probable (top) and least probable (bottom) token.',
   'FF1 — imprint: v = x_i, the input FF1 reads. A training step imprints x_i into FF1’s keys, so its top tokens say what is imprinted.',
   'FF2 — shift: v = δ_i = ∂L/∂(FF2 output). A descent step moves FF2’s values along −δ_i, so the bottom tokens of LL(δ_i) are what the update writes.',
   'Rank: of the column’s target token (in training text, of each position’s next token). FF2 counts it from the bottom (0 = what the update writes most), FF1 from the top (0 = the most probable).',
@@ -356,7 +355,7 @@ export function headerFacts(r: BackwardLensResult, provenance: boolean): HeaderF
       explanation: r.executionProviderNote ? `CUDA did not run: ${r.executionProviderNote}.` : undefined,
     },
     fact('Loss mode', r.lossMode, ' · lens ', r.lens.normalized ? 'normalized' : 'paper', r.lens.projection === 'float16' ? ' · float16 projection' : '', ` · top-k ${r.lens.topK}`),
-    fact('Prompt tokens', ...r.tokens.map((t, i) => ({ token: t.text, title: `position ${i}, id ${t.id}` }))),
+    { label: 'Prompt tokens', parts: r.tokens.map((t, i) => ({ token: t.text, title: `position ${i}, id ${t.id}` })) },
     r.lossMode === 'text'
       ? fact('Target', `the selection itself (${r.tokens.length} tokens, each scored on the next)`)
       : fact('Target', ...(r.target ? [{ userText: r.target }, ' → '] : []), ...r.targetIds.map((id) => ({ token: tokenText(r, id) }))),

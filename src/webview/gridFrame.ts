@@ -25,11 +25,11 @@ function firstAbove(values: number[], x: number): number {
 }
 
 export function frameGrid(table: HTMLTableElement, noun: string, labels?: HTMLElement): GridFrame {
-  const scroller = h('div', { class: 'grid-scroll', tabindex: -1 }, table);
+  const scroller = h('div', { class: 'grid-scroll' }, table);
   const before = h('button', { type: 'button', class: 'cue cue-before', hidden: true });
   const after = h('button', { type: 'button', class: 'cue cue-after', hidden: true });
   const cues = h('div', { class: 'grid-cues' }, before, after);
-  const element = h('div', { class: 'grid-frame-block' }, cues, h('div', { class: 'grid-frame' }, ...(labels ? [labels] : []), scroller));
+  const element = h('div', {}, cues, h('div', { class: 'grid-frame' }, ...(labels ? [labels] : []), scroller));
   const heads = (): HTMLElement[] => Array.from(table.tHead?.rows[0]?.cells ?? []).filter((c) => c.scope === 'col' && !c.matches('.sr-cell, .corner')) as HTMLElement[];
   let lefts: number[] = [];
   let rights: number[] = [];

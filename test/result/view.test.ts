@@ -196,6 +196,7 @@ test('views are linear and never spread a result into arguments: 200,000 tokens'
   assert.ok(gradientRankSummary(result).text.length > 0);
   assert.ok(wideTableChars(result, grid) > n);
   assert.equal(lastLossPosition(result), n - 1);
+  assert.equal(headerFacts(result, true).find((f) => f.label === 'Prompt tokens')?.parts.length, n);
   assert.ok(Date.now() - started < 5000, `${Date.now() - started} ms`);
 });
 
