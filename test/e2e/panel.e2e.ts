@@ -747,6 +747,10 @@ async function runTheme(themeKey: string, withExtras: boolean): Promise<void> {
       const info = await waitForGrids(frame!, 30_000);
       assertGrids(info, tokens);
       if (!(await frame!.locator('#rank-chart svg').count())) throw new Error('#rank-chart has no chart after the re-run');
+      // stories260K's final norm is RMSNorm: the panel says that a barely changed grid is expected.
+      const note = await frame!.evaluate(() => { const el = document.getElementById('lens-note'); return el && !el.hidden ? (el.textContent ?? '') : ''; });
+      if (!/RMSNorm.*That is expected/.test(note)) throw new Error(`#lens-note after the normalized re-run: "${note}"`);
+      await expectReadable(frame!, '#lens-note', 'the RMSNorm note');
       log(`re-run: ${/Loss mode ?(.*?) ?Prompt tokens/.exec(v.header)?.[1] ?? v.header.slice(0, 120)}`);
     });
 
