@@ -1,11 +1,12 @@
 /**
  * Plain-text rendering of a result for the terminal: the header facts, then each grid as the
  * paper draws it (result/view's grid: last layer on top, one column per input token), each cell
- * "top \ bottom" over a second line with ‖v‖ and the rank of the column's rank token.
+ * "top \ bottom" over a second line with ‖v‖ and the rank of the column's rank token, counted
+ * as result/view's RANK_COUNTING says (FF1 from the top, FF2 from the bottom).
  */
 import type { BackwardLensResult } from '../result/schema';
 import { experimentSections } from './experimentTables';
-import { buildGrid, formatProb, headerFacts, partSeparator, visibleToken, type FactPart, type GridName } from '../result/view';
+import { buildGrid, formatProb, gridLegend, headerFacts, partSeparator, visibleToken, type FactPart, type GridName } from '../result/view';
 
 const CELL_WIDTH = 17;
 const LABEL_WIDTH = 15;
@@ -23,22 +24,26 @@ function textPart(part: FactPart): string {
 
 function grid(result: BackwardLensResult, name: GridName, title: string): string {
   const lines = [title, fit('layer', 7) + result.tokens.map((t, i) => fit(`${i}:${visibleToken(t.text)}`)).join('')];
-  for (const row of buildGrid(result, name).rows) {
-    // A zero vector projects to the uniform distribution, whose "top" tokens are ties: show 0.
-    const cells = row.cells.map((c) => fit(c.norm === 0 ? '0' : `${visibleToken(c.top[0]?.text ?? '')} \\ ${visibleToken(c.bottom[0]?.text ?? '')}`));
-    const stats = row.cells.map((c) => fit(c.norm === 0 ? '' : `‖${c.norm.toPrecision(3)}‖ r${c.targetRank}`));
+  const model = buildGrid(result, name);
+  for (const row of model.rows) {
+    // A zero vector projects to the uniform distribution, whose "top" tokens are ties: no tokens, no rank.
+    const cells = row.cells.map((c) => fit(c.zero ? '·' : `${visibleToken(c.top[0]?.text ?? '')} \\ ${visibleToken(c.bottom[0]?.text ?? '')}`));
+    const stats = row.cells.map((c) => fit(c.zero ? '' : `‖${c.norm.toPrecision(3)}‖ r${c.rank}`));
     lines.push(fit(String(row.layer), 7) + cells.join(''), fit('', 7) + stats.join(''));
   }
+  const legend = gridLegend(model, 'update').flatMap((item) => (item.kind === 'rank' ? [`r: ${item.text}`] : item.kind === 'zero' ? [`· = ${item.text}`] : []));
+  lines.push(legend.join(' · '));
   return lines.join('\n');
 }
 
 export function renderResultTables(result: BackwardLensResult): string {
   const header = headerFacts(result, false).map((fact) => {
     const value = fact.parts.map((part, i) => partSeparator(fact.parts[i - 1], part) + textPart(part)).join('');
-    // "… on CPU" reads as one line with the model, as a user scans for which device ran.
-    return fact.label === 'Provider' ? `${fit('', LABEL_WIDTH)}on ${value}` : `${fit(fact.label, LABEL_WIDTH)}${value}`;
+    // "… on CPU" reads as one line with the model, as a user scans for which device ran; a terminal has no tooltip, so why CUDA did not run follows on its own line.
+    if (fact.label !== 'Provider') return `${fit(fact.label, LABEL_WIDTH)}${value}`;
+    return [`${fit('', LABEL_WIDTH)}on ${value}`, ...(fact.explanation ? [`${fit('', LABEL_WIDTH)}${fact.explanation}`] : [])].join('\n');
   });
-  const lens = `cells: top-1 \\ bottom-1 of LL(v) = softmax(ln_f(v)·D), then ‖v‖ and the rank r of the column's rank token`;
+  const lens = `cells: top-1 \\ bottom-1 of LL(v) = softmax(ln_f(v)·D), then ‖v‖ and the rank r of the column's rank token (the line under each grid says how r counts)`;
   return [
     [...header, lens].join('\n'),
     grid(result, 'ff1', 'FF1 inputs x_i (imprint): LL(x_i)'),

@@ -155,6 +155,10 @@ export interface Engine {
   readonly modelName: string;
   readonly executionProvider: ExecutionProviderName;
   readonly executionProviderNote: string | undefined;
+  /** The most input positions the model reads (BOS included); a request's maxTokens is capped by it. */
+  readonly contextLength: number;
+  /** How many input positions `text` becomes as a prompt (BOS included), to check its length before asking for a target. */
+  countTokens(text: string): Promise<number>;
   analyze(request: AnalysisRequest, control?: RunControl): Promise<BackwardLensResult>;
   /** The model's top-k next tokens after `prompt` (used to pre-fill the target box). */
   predictNext(prompt: string, k: number): Promise<ScoredToken[]>;

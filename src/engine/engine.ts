@@ -43,6 +43,14 @@ export class BackwardLensEngine implements Engine {
     return this.sessions.executionProviderNote;
   }
 
+  get contextLength(): number {
+    return this.model.config.contextLength;
+  }
+
+  async countTokens(text: string): Promise<number> {
+    return (this.model.tokenizer.bosId === undefined ? 0 : 1) + this.model.tokenizer.encode(text).length;
+  }
+
   async analyze(analysisRequest: AnalysisRequest, control: RunControl = {}): Promise<BackwardLensResult> {
     const request = validateRequest(analysisRequest, this.model.config);
     const plan = planLoss(this.model.tokenizer, request);

@@ -35,7 +35,7 @@ async function call(id: number, method: EngineMethod, args: unknown[]): Promise<
 async function open(modelPath: string, options: EngineOptions): Promise<void> {
   try {
     engine = await openEngine(modelPath, options, (line) => send({ type: 'log', line }));
-    send({ type: 'opened', modelName: engine.modelName, executionProvider: engine.executionProvider, executionProviderNote: engine.executionProviderNote });
+    send({ type: 'opened', modelName: engine.modelName, contextLength: engine.contextLength, executionProvider: engine.executionProvider, executionProviderNote: engine.executionProviderNote });
   } catch (error) {
     send({ type: 'openFailed', error: errorData(error) });
   }

@@ -20,7 +20,7 @@ export interface ErrorData {
 }
 
 export type FromChild =
-  | { type: 'opened'; modelName: string; executionProvider: 'cpu' | 'cuda'; executionProviderNote?: string }
+  | { type: 'opened'; modelName: string; contextLength: number; executionProvider: 'cpu' | 'cuda'; executionProviderNote?: string }
   | { type: 'openFailed'; error: ErrorData }
   | { type: 'progress'; id: number; step: ProgressStep }
   | { type: 'result'; id: number; value: unknown }

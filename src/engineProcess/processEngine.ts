@@ -61,7 +61,7 @@ export class ProcessEngine implements Engine {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private stopped: string | undefined;
-  private info!: { modelName: string; executionProvider: ExecutionProviderName; executionProviderNote?: string };
+  private info!: { modelName: string; contextLength: number; executionProvider: ExecutionProviderName; executionProviderNote?: string };
 
   private constructor(
     private readonly child: ChildProcess,
@@ -163,6 +163,14 @@ export class ProcessEngine implements Engine {
 
   get modelName(): string {
     return this.info.modelName;
+  }
+
+  get contextLength(): number {
+    return this.info.contextLength;
+  }
+
+  countTokens(text: string): Promise<number> {
+    return this.call('countTokens', [text]);
   }
 
   /** The engine process's resident memory now, in bytes (0 once it has stopped). */

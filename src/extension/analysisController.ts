@@ -1,39 +1,43 @@
 /**
  * The one owner of what the commands and the result surfaces share: the engine (through
- * EngineHost), the surfaces a result is published to, and the active result that Save saves.
+ * EngineHost), the surfaces a result is published to, this session's results (ResultHistory),
+ * and the active result that Save saves.
  */
 import * as vscode from 'vscode';
 import type { AnalysisRequest, Engine } from '../engine/api';
-import type { ResultOrigin } from '../protocol/messages';
+import type { HistoryEntry, ResultOrigin } from '../protocol/messages';
 import type { BackwardLensResult, ScoredToken } from '../result/schema';
 import { rerunRequest } from './analysisRequest';
 import { onDidChangeSettings, readSettings } from './configuration';
 import type { EngineHost } from './engineHost';
 import { ResultEditorProvider } from './resultEditor';
-import { ResultPanel } from './resultPanel';
+import { ResultHistory } from './resultHistory';
+import { ResultPanels } from './resultPanel';
 import { ResultsViewProvider } from './resultsView';
 import type { ResultSurface, Shown, SurfaceActions } from './resultSurface';
+import { restoredShown } from './restoredState';
 import { revealToken } from './revealToken';
 import { saveResult } from './saveResult';
 import { withProgress, type Job } from './withProgress';
 import { describeDownload } from './engineSteps';
 
 export class AnalysisController implements SurfaceActions, vscode.Disposable {
-  private readonly panel: ResultPanel;
+  private readonly panels: ResultPanels;
   readonly resultsView: ResultsViewProvider;
   readonly resultEditor: ResultEditorProvider;
-  /** The result last published, or restored into the panel after a reload. */
+  private readonly history = new ResultHistory<Shown>();
+  /** The result last published, or restored into a panel after a reload. */
   private latest: Shown | undefined;
   private readonly subscription: vscode.Disposable;
 
-  /** `onEngineChange` hears when an engine has loaded or been dropped (the status bar shows which). */
+  /** `onEngineChange` hears when an engine has loaded or been dropped, or a result came in (the status bar shows the provider). */
   constructor(
     extensionUri: vscode.Uri,
     private readonly engines: EngineHost,
     private readonly log: vscode.LogOutputChannel,
     private readonly onEngineChange: () => void,
   ) {
-    this.panel = new ResultPanel(extensionUri, this, log);
+    this.panels = new ResultPanels(extensionUri, this, log);
     this.resultsView = new ResultsViewProvider(extensionUri, this, log);
     this.resultEditor = new ResultEditorProvider(extensionUri, this, log);
     this.subscription = onDidChangeSettings((engineChanged) => {
@@ -41,21 +45,33 @@ export class AnalysisController implements SurfaceActions, vscode.Disposable {
     });
   }
 
+  /** The result last analysed or restored: the status bar names the provider it ran on. */
+  latestResult(): BackwardLensResult | undefined {
+    return this.latest?.result;
+  }
+
   /** Runs a new analysis of the text at `origin` and publishes its result. */
   async analyze(request: AnalysisRequest, origin: ResultOrigin): Promise<BackwardLensResult | undefined> {
     const result = await this.run(request);
-    if (result) this.publish({ result, origin });
+    if (result) this.publish(this.keep({ result, origin }));
     return result;
   }
 
+  /** A re-run answers the surface that asked; the main panel and the results view follow unless it came from a kept panel. */
   async reanalyze(shown: Shown, normalized: boolean, from: ResultSurface): Promise<Shown | undefined> {
     const settings = readSettings();
     const request = rerunRequest(shown.result, normalized, this.engines.resolveModelPath(settings.modelPath), settings.maxTokens);
     const result = await this.run(request, (step) => from.busy(step));
     if (!result) return undefined;
-    const next = { result, origin: shown.origin };
-    this.publish(next, from);
+    const next = this.keep({ result, origin: shown.origin });
+    if (this.panels.isKept(from)) this.latest = next;
+    else this.publish(next, from);
     return next;
+  }
+
+  /** How many input positions `text` becomes, and the model's context; undefined when the user cancelled the model load. */
+  tokenCount(text: string): Promise<{ tokens: number; contextLength: number } | undefined> {
+    return this.withEngine(async (engine) => ({ tokens: await engine.countTokens(text), contextLength: engine.contextLength }));
   }
 
   /** The model's top-k next tokens after `prompt`; undefined when the user cancelled. */
@@ -67,11 +83,11 @@ export class AnalysisController implements SurfaceActions, vscode.Disposable {
   }
 
   /**
-   * The active result: the one in the focused result tab (a `.blens.json` editor or the panel),
-   * else the latest published (a new analysis or a re-run) or restored into the panel.
+   * The active result: the one in the focused result tab (a `.blens.json` editor or a panel),
+   * else the latest published (a new analysis or a re-run) or restored into a panel.
    */
   private activeResult(): BackwardLensResult | undefined {
-    return this.resultEditor.focusedResult() ?? this.panel.focusedResult() ?? this.latest?.result;
+    return this.resultEditor.focusedResult() ?? this.panels.focusedResult() ?? this.latest?.result;
   }
 
   /** Saves `result` (a surface's Save button passes its own), else the active result. */
@@ -87,16 +103,42 @@ export class AnalysisController implements SurfaceActions, vscode.Disposable {
     return revealToken(shown, position);
   }
 
-  /** The panel serializer's entry after a reload: the restored result counts as the latest. */
-  restorePanel(webviewPanel: vscode.WebviewPanel, state: unknown): void {
-    this.latest = this.panel.revive(webviewPanel, state) ?? this.latest;
+  open(historyId: number, newPanel: boolean, from: ResultSurface): void {
+    const shown = this.history.get(historyId);
+    if (!shown) from.fail('That result is no longer kept: this session keeps its latest 20.');
+    else if (newPanel) this.panels.openNew(shown);
+    else from.show(shown);
   }
 
-  /** Shows `shown` in the panel and the results view; `from`, the surface that asked, answers its own request. */
+  historyEntries(): HistoryEntry[] {
+    return this.history.entries();
+  }
+
+  /** The panel serializer's entry after a reload: the restored result, once validated, counts as the latest. */
+  restorePanel(webviewPanel: vscode.WebviewPanel, state: unknown): void {
+    const restored = restoredShown(state);
+    if (restored.problem) this.log.warn(restored.problem);
+    const shown = restored.shown && this.keep(restored.shown);
+    this.panels.revive(webviewPanel, shown, restored.problem);
+    if (shown) this.latest = shown;
+    this.onEngineChange();
+  }
+
+  /** Adds a result to this session's history and tells every surface that lists it. */
+  private keep(shown: Shown): Shown {
+    const kept = this.history.keep(shown);
+    const entries = this.history.entries();
+    for (const surface of this.panels.surfaces()) surface.history(entries);
+    this.resultsView.history(entries);
+    return kept;
+  }
+
+  /** Shows `shown` in the main panel and the results view; `from`, the surface that asked, answers its own request. */
   private publish(shown: Shown, from?: ResultSurface): void {
     this.latest = shown;
-    this.panel.show(shown, from);
+    this.panels.show(shown, from);
     this.resultsView.show(shown, from);
+    this.onEngineChange();
   }
 
   private run(request: AnalysisRequest, onStep?: (step: string | undefined) => void): Promise<BackwardLensResult | undefined> {
@@ -138,7 +180,7 @@ export class AnalysisController implements SurfaceActions, vscode.Disposable {
 
   dispose(): void {
     this.subscription.dispose();
-    this.panel.dispose();
+    this.panels.dispose();
     void this.engines.dispose();
   }
 }

@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import type { AnalysisRequest } from '../engine/api';
 import type { BackwardLensResult } from '../result/schema';
+import { RESULT_LIMITS } from '../result/validate';
 
 /** What is analysed: the text, its target and the loss. */
 export type Probe = Pick<AnalysisRequest, 'prompt' | 'target' | 'lossMode' | 'normalized'>;
@@ -12,8 +13,16 @@ export type Probe = Pick<AnalysisRequest, 'prompt' | 'target' | 'lossMode' | 'no
 /** How it is analysed: the settings, or for a re-run the result's own choices. */
 export type LensOptions = Pick<AnalysisRequest, 'topK' | 'projection' | 'matmuls' | 'maxTokens'>;
 
+/** The token limit is at most what a result may hold, so every result can be saved and opened again. */
 export function analysisRequest(options: LensOptions, probe: Probe): AnalysisRequest {
-  return { ...probe, topK: options.topK, projection: options.projection, matmuls: options.matmuls, maxTokens: options.maxTokens };
+  const maxTokens = Math.min(options.maxTokens ?? RESULT_LIMITS.tokens, RESULT_LIMITS.tokens);
+  return { ...probe, topK: options.topK, projection: options.projection, matmuls: options.matmuls, maxTokens };
+}
+
+/** Whether `result` came from `activeModel` (the resolved model setting): the engine reports the weight file, the setting may name its folder. */
+export function isFromModel(result: BackwardLensResult, activeModel: string): boolean {
+  const source = path.resolve(result.model.source);
+  return source === activeModel || path.dirname(source) === activeModel;
 }
 
 /**
@@ -22,9 +31,7 @@ export function analysisRequest(options: LensOptions, probe: Probe): AnalysisReq
  * Refused when `activeModel` (the resolved model setting) is not the model the result came from.
  */
 export function rerunRequest(result: BackwardLensResult, normalized: boolean, activeModel: string, maxTokens: number): AnalysisRequest {
-  const source = path.resolve(result.model.source);
-  // The engine reports the weight file; the setting may name its folder.
-  if (source !== activeModel && path.dirname(source) !== activeModel) {
+  if (!isFromModel(result, activeModel)) {
     throw new Error(`This result came from ${result.model.source}; the active model is ${activeModel}. Select that model to re-run it.`);
   }
   return analysisRequest(

@@ -1,7 +1,8 @@
 /**
  * `backwardLens.analyzeSelection` and `…AsText`: the editor's selection becomes the prompt (or
- * the training text), the target comes from the argument or an input box pre-filled with the
- * model's prediction, and the controller runs and publishes the analysis.
+ * the training text), its length is checked against the token limit, the target comes from the
+ * argument or an input box pre-filled with the model's prediction, and the controller runs and
+ * publishes the analysis.
  */
 import * as vscode from 'vscode';
 import type { ResultOrigin } from '../protocol/messages';
@@ -9,6 +10,7 @@ import type { BackwardLensResult } from '../result/schema';
 import type { AnalysisController } from './analysisController';
 import { analysisRequest } from './analysisRequest';
 import { readSettings } from './configuration';
+import { lengthProblem } from './lengthLimit';
 import { parseAnalyzeArgs } from './settings';
 
 /** `asText` analyses the selection as training text (no target); `rawArg` may carry `{target}`. */
@@ -22,6 +24,14 @@ export async function analyzeSelection(controller: AnalysisController, asText: b
   const origin: ResultOrigin = { uri: editor.document.uri.toString(), offset: editor.document.offsetAt(editor.selection.start) };
   const settings = readSettings();
   const lossMode = asText ? 'text' : settings.lossMode;
+  // Before the target box: a selection that is too long is refused before the user types a target for it.
+  const length = await controller.tokenCount(prompt);
+  if (!length) return undefined;
+  const problem = lengthProblem(length.tokens, settings.maxTokens, length.contextLength);
+  if (problem) {
+    void vscode.window.showWarningMessage(`Backward Lens: ${problem}`);
+    return undefined;
+  }
   let target = parseAnalyzeArgs(rawArg).target;
   if (lossMode !== 'text' && target === undefined) {
     target = await askTarget(controller, prompt, settings.topK);

@@ -22,8 +22,9 @@ export function activate(context: vscode.ExtensionContext): void {
   const token = new HubToken(context.secrets);
   const hub = async () => extensionHubOptions(readSettings().hubOffline, await token.get());
   const engines = new EngineHost({ extensionRoot: context.extensionUri.fsPath, log: (line) => log.info(line), cacheDir: path.join(context.globalStorageUri.fsPath, 'cache'), hub });
-  const status = new ModelStatusBar(engines);
+  // The controller calls back only after activation, once `status` exists.
   const controller = new AnalysisController(context.extensionUri, engines, log, () => status.update());
+  const status = new ModelStatusBar(engines, () => controller.latestResult());
 
   context.subscriptions.push(
     log,

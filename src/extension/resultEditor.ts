@@ -8,7 +8,7 @@ import { ResultSurface, type SurfaceActions } from './resultSurface';
 export const CUSTOM_EDITOR_VIEW_TYPE = 'backwardLens.resultEditor';
 
 /** The file is already saved and its model may not be loaded: show it, nothing more. */
-const READ_ONLY: SurfaceCapabilities = { reanalyze: false, reveal: false, save: false };
+const READ_ONLY: SurfaceCapabilities = { reanalyze: false, reveal: false, save: false, history: false };
 
 class ResultDocument implements vscode.CustomDocument {
   constructor(

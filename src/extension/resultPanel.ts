@@ -1,9 +1,9 @@
 /**
- * The editor-side panel: one at a time, reused across analyses, and brought back after a
- * window reload from the result its page persisted.
+ * The editor-side panels. New analyses go to the main panel, reused across analyses; "open in
+ * a new panel" adds panels that later analyses leave alone, so two results can stay side by
+ * side. All of them come back after a window reload from the results their pages persisted.
  */
 import * as vscode from 'vscode';
-import { parsePersistedState } from '../protocol/messages';
 import type { BackwardLensResult } from '../result/schema';
 import { LIVE_CAPABILITIES, ResultSurface, webviewOptions, type Shown, type SurfaceActions } from './resultSurface';
 
@@ -14,9 +14,14 @@ function panelTitle(result: BackwardLensResult): string {
   return `Backward Lens: ${prompt.length > 28 ? `${prompt.slice(0, 27)}…` : prompt}`;
 }
 
-export class ResultPanel implements vscode.Disposable {
-  private panel: vscode.WebviewPanel | undefined;
-  private surface: ResultSurface | undefined;
+interface Entry {
+  panel: vscode.WebviewPanel;
+  surface: ResultSurface;
+}
+
+export class ResultPanels implements vscode.Disposable {
+  private main: Entry | undefined;
+  private readonly kept = new Set<Entry>();
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -24,52 +29,69 @@ export class ResultPanel implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
-  /** The panel's result while the panel is the active editor. */
+  /** The result of the panel that is the active editor, if one is. */
   focusedResult(): BackwardLensResult | undefined {
-    return this.panel?.active ? this.surface?.current?.result : undefined;
+    return this.entries().find((e) => e.panel.active)?.surface.current?.result;
   }
 
-  /** Shows `shown`, opening the panel beside the editor if it is closed; `from` already shows it. */
+  /** Every panel's surface, main first. */
+  surfaces(): ResultSurface[] {
+    return this.entries().map((e) => e.surface);
+  }
+
+  /** Whether `surface` is a panel that new analyses leave alone. */
+  isKept(surface: ResultSurface | undefined): boolean {
+    return [...this.kept].some((e) => e.surface === surface);
+  }
+
+  /** Shows `shown` in the main panel, opening it beside the editor if it is closed; `from` already shows it. */
   show(shown: Shown, from?: ResultSurface): void {
-    if (!this.panel) {
-      const panel = vscode.window.createWebviewPanel(
-        PANEL_VIEW_TYPE,
-        panelTitle(shown.result),
-        { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
-        webviewOptions(this.extensionUri),
-      );
-      this.attach(panel);
-    } else {
-      this.panel.reveal(undefined, true);
-    }
-    this.panel!.title = panelTitle(shown.result);
-    if (this.surface !== from) this.surface!.show(shown);
+    this.main ??= this.open(shown, 'main');
+    this.main.panel.reveal(undefined, true);
+    this.main.panel.title = panelTitle(shown.result);
+    if (this.main.surface !== from) this.main.surface.show(shown);
   }
 
-  /** Called by the serializer after a reload: returns the result the page's persisted state holds. */
-  revive(panel: vscode.WebviewPanel, state: unknown): Shown | undefined {
-    this.panel?.dispose();
-    const show = parsePersistedState(state)?.show;
-    const shown = show ? { result: show.result, origin: show.origin } : undefined;
-    this.attach(panel, shown);
-    return shown;
+  /** Shows `shown` in a panel of its own. */
+  openNew(shown: Shown): void {
+    const entry = this.open(shown, 'kept');
+    entry.surface.show(shown);
   }
 
-  private attach(panel: vscode.WebviewPanel, initial?: Shown): void {
-    this.panel = panel;
+  /** Called by the serializer after a reload, with the restored result (validated) or why there is none. */
+  revive(panel: vscode.WebviewPanel, shown: Shown | undefined, problem: string | undefined): void {
+    const entry = this.attach(panel, this.main ? 'kept' : 'main', shown);
+    if (problem) entry.surface.fail(problem);
+  }
+
+  private open(shown: Shown, role: 'main' | 'kept'): Entry {
+    const panel = vscode.window.createWebviewPanel(
+      PANEL_VIEW_TYPE,
+      panelTitle(shown.result),
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      webviewOptions(this.extensionUri),
+    );
+    return this.attach(panel, role);
+  }
+
+  private attach(panel: vscode.WebviewPanel, role: 'main' | 'kept', initial?: Shown): Entry {
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'icon.png');
-    const surface = new ResultSurface(panel.webview, this.extensionUri, LIVE_CAPABILITIES, this.actions, this.log, initial);
-    this.surface = surface;
+    const entry = { panel, surface: new ResultSurface(panel.webview, this.extensionUri, LIVE_CAPABILITIES, this.actions, this.log, initial) };
+    if (role === 'main') this.main = entry;
+    else this.kept.add(entry);
     panel.onDidDispose(() => {
-      surface.dispose();
-      if (this.panel === panel) {
-        this.panel = undefined;
-        this.surface = undefined;
-      }
+      entry.surface.dispose();
+      if (this.main === entry) this.main = undefined;
+      this.kept.delete(entry);
     });
+    return entry;
+  }
+
+  private entries(): Entry[] {
+    return [...(this.main ? [this.main] : []), ...this.kept];
   }
 
   dispose(): void {
-    this.panel?.dispose();
+    for (const e of this.entries()) e.panel.dispose();
   }
 }

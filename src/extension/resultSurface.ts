@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import {
   parseWebviewMessage,
+  type HistoryEntry,
   type HostToWebview,
   type ResultOrigin,
   type ShowMessage,
@@ -13,10 +14,13 @@ import {
 } from '../protocol/messages';
 import type { BackwardLensResult } from '../result/schema';
 import { webviewHtml } from './html';
+import { savedLabel } from './saveResult';
 
 export interface Shown {
   result: BackwardLensResult;
   origin?: ResultOrigin;
+  /** Its entry in the controller's ResultHistory. */
+  historyId?: number;
 }
 
 /** What surfaces ask of the extension; implemented once, by the AnalysisController. */
@@ -25,10 +29,14 @@ export interface SurfaceActions {
   /** Re-runs `shown` for `from`, which hears its steps and answers its own request with the result. */
   reanalyze(shown: Shown, normalized: boolean, from: ResultSurface): Promise<Shown | undefined>;
   reveal(shown: Shown, position: number): Promise<void>;
+  /** Shows a result of this session in `from`, or in a new panel. */
+  open(historyId: number, newPanel: boolean, from: ResultSurface): void;
+  /** This session's results, for the page's list. */
+  historyEntries(): HistoryEntry[];
 }
 
-/** The panel and the results view: everything works there. */
-export const LIVE_CAPABILITIES: SurfaceCapabilities = { reanalyze: true, reveal: true, save: true };
+/** The panels and the results view: everything works there. */
+export const LIVE_CAPABILITIES: SurfaceCapabilities = { reanalyze: true, reveal: true, save: true, history: true };
 
 /** Only the bundle folder is readable by the page. */
 export function bundleRoot(extensionUri: vscode.Uri): vscode.Uri {
@@ -42,6 +50,8 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
 export class ResultSurface implements vscode.Disposable {
   private ready = false;
   private shown: Shown | undefined;
+  /** Why nothing is shown (a restored result that failed validation), said once the page is ready. */
+  private problem: string | undefined;
   private readonly subscription: vscode.Disposable;
 
   constructor(
@@ -70,7 +80,19 @@ export class ResultSurface implements vscode.Disposable {
 
   show(shown: Shown, requestId?: number): void {
     this.shown = shown;
+    this.problem = undefined;
     if (this.ready) this.post(this.showMessage(shown, requestId));
+  }
+
+  /** Shows `problem` instead of a result. */
+  fail(problem: string): void {
+    this.problem = problem;
+    if (this.ready) this.post({ type: 'error', message: problem });
+  }
+
+  /** Lists this session's results in the page, where the surface keeps them. */
+  history(entries: HistoryEntry[]): void {
+    if (this.ready && this.capabilities.history) this.post({ type: 'history', entries });
   }
 
   /** Shows the running step in the page, or that the host is idle again. */
@@ -79,7 +101,7 @@ export class ResultSurface implements vscode.Disposable {
   }
 
   private showMessage(shown: Shown, requestId?: number): ShowMessage {
-    return { type: 'show', result: shown.result, origin: shown.origin, capabilities: this.capabilities, requestId };
+    return { type: 'show', result: shown.result, origin: shown.origin, capabilities: this.capabilities, historyId: shown.historyId, requestId };
   }
 
   private post(message: HostToWebview): void {
@@ -94,12 +116,17 @@ export class ResultSurface implements vscode.Disposable {
       switch (message.type) {
         case 'ready':
           this.ready = true;
+          this.history(this.actions.historyEntries());
           if (shown) this.post(this.showMessage(shown));
+          else if (this.problem) this.post({ type: 'error', message: this.problem });
+          return;
+        case 'open':
+          if (this.capabilities.history) this.actions.open(message.historyId, message.newPanel, this);
           return;
         case 'save': {
           if (!shown || !this.capabilities.save) return;
           const uri = await this.actions.save(shown.result);
-          if (uri) this.post({ type: 'saved', label: vscode.workspace.asRelativePath(uri), requestId: message.requestId });
+          if (uri) this.post({ type: 'saved', label: savedLabel(uri), requestId: message.requestId });
           else this.post({ type: 'error', message: 'Not saved.', requestId: message.requestId });
           return;
         }

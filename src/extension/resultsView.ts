@@ -1,5 +1,6 @@
 /** The view in the panel area that mirrors the latest result, whenever VS Code shows it. */
 import * as vscode from 'vscode';
+import type { HistoryEntry } from '../protocol/messages';
 import { LIVE_CAPABILITIES, ResultSurface, type Shown, type SurfaceActions } from './resultSurface';
 
 export const RESULTS_VIEW_ID = 'backwardLens.resultsView';
@@ -21,6 +22,10 @@ export class ResultsViewProvider implements vscode.WebviewViewProvider {
       surface.dispose();
       if (this.surface === surface) this.surface = undefined;
     });
+  }
+
+  history(entries: HistoryEntry[]): void {
+    this.surface?.history(entries);
   }
 
   /** Shows `shown` now if the view is open, else once it opens; `from` already shows it. */

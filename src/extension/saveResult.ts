@@ -12,13 +12,19 @@ import type { BackwardLensResult } from '../result/schema';
 
 const reportUri = (resultUri: vscode.Uri): vscode.Uri => resultUri.with({ path: reportPathFor(resultUri.path) });
 
-/** Saves `result` and offers its report; returns the `.blens.json` URI, or undefined when the user dismissed the dialog. */
+/** How a saved pair is named to the user: the result's path and its report's name beside it. */
+export function savedLabel(resultUri: vscode.Uri): string {
+  return `${vscode.workspace.asRelativePath(resultUri)} and ${path.posix.basename(reportUri(resultUri).path)}`;
+}
+
+/** Saves `result` and offers to open either file; returns the `.blens.json` URI, or undefined when the user dismissed the dialog. */
 export async function saveResult(result: BackwardLensResult, resultsFolder: string, log: vscode.LogOutputChannel): Promise<vscode.Uri | undefined> {
   const uri = await writeResult(result, resultsFolder);
   if (uri) {
-    log.info(`saved ${uri.fsPath || uri.toString()}`);
-    void vscode.window.showInformationMessage(`Backward Lens: saved ${vscode.workspace.asRelativePath(uri)}`, 'Open Report').then((choice) => {
-      if (choice) void vscode.commands.executeCommand('markdown.showPreview', reportUri(uri));
+    log.info(`saved ${uri.fsPath || uri.toString()} and its report`);
+    void vscode.window.showInformationMessage(`Backward Lens: saved ${savedLabel(uri)}`, 'Open Result', 'Open Report').then((choice) => {
+      if (choice === 'Open Result') void vscode.commands.executeCommand('vscode.open', uri);
+      if (choice === 'Open Report') void vscode.commands.executeCommand('markdown.showPreview', reportUri(uri));
     });
   }
   return uri;

@@ -1,5 +1,7 @@
-/** The status bar item: which model and provider the next analysis uses; a click picks another. */
+/** The status bar item: which model the next analysis uses and the provider that ran it; a click picks another. */
 import * as vscode from 'vscode';
+import type { BackwardLensResult } from '../result/schema';
+import { isFromModel } from './analysisRequest';
 import { onDidChangeSettings, readSettings } from './configuration';
 import type { EngineHost } from './engineHost';
 
@@ -7,22 +9,28 @@ export class ModelStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('backwardLens.model', vscode.StatusBarAlignment.Right, 100);
   private readonly subscription = onDidChangeSettings(() => this.update());
 
-  constructor(private readonly engines: EngineHost) {
+  /** `latestResult`: the last result analysed or restored, which names the provider it ran on even before the model loads again. */
+  constructor(
+    private readonly engines: EngineHost,
+    private readonly latestResult: () => BackwardLensResult | undefined,
+  ) {
     this.item.name = 'Backward Lens Model';
     this.item.command = 'backwardLens.selectModel';
     this.update();
     this.item.show();
   }
 
-  /** Before the model loads it shows the provider setting; after, the provider in use and why. */
+  /** The provider that ran: the loaded engine's, else the latest result's on this model; the setting only until either exists. */
   update(): void {
     const settings = readSettings();
-    const engine = this.engines.loaded(settings);
-    const provider = engine ? engine.executionProvider.toUpperCase() : settings.executionProvider;
-    this.item.text = `$(pulse) ${this.engines.describe(settings)} · ${provider}`;
+    const modelPath = this.engines.resolveModelPath(settings.modelPath);
+    const result = this.latestResult();
+    const ran = this.engines.loaded(settings) ?? (result && isFromModel(result, modelPath) ? result : undefined);
+    const provider = ran ? ran.executionProvider.toUpperCase() : `${settings.executionProvider} (not run yet)`;
+    this.item.text = `$(pulse) ${this.engines.describe(settings)} · ${ran ? provider : settings.executionProvider}`;
     this.item.tooltip = new vscode.MarkdownString(
-      `**Backward Lens model**\n\n${this.engines.resolveModelPath(settings.modelPath)}\n\nExecution provider: ${provider}` +
-        (engine?.executionProviderNote ? ` (${engine.executionProviderNote})` : '') +
+      `**Backward Lens model**\n\n${modelPath}\n\nExecution provider: ${provider}` +
+        (ran?.executionProviderNote ? `\n\nCUDA did not run: ${ran.executionProviderNote}` : '') +
         '\n\nClick to choose another model.',
     );
   }

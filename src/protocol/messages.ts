@@ -8,6 +8,7 @@
  * stale answer from the one it is waiting for.
  */
 import type { BackwardLensResult } from '../result/schema';
+import { EMPHASES, type Emphasis } from '../result/view';
 
 /** Where the analysed text came from, so a token click can be mapped back into the editor. */
 export interface ResultOrigin {
@@ -25,6 +26,8 @@ export interface SurfaceCapabilities {
   reveal: boolean;
   /** The result can be saved to the workspace. */
   save: boolean;
+  /** The host keeps this session's results: the page lists them and opens one here or in a new panel. */
+  history: boolean;
 }
 
 export interface ShowMessage {
@@ -32,8 +35,22 @@ export interface ShowMessage {
   result: BackwardLensResult;
   origin?: ResultOrigin;
   capabilities: SurfaceCapabilities;
+  /** The result's entry in this session's history, when the host keeps one. */
+  historyId?: number;
   /** Set when answering a webview request. */
   requestId?: number;
+}
+
+/** One of this session's results, as the page lists it. */
+export interface HistoryEntry {
+  id: number;
+  label: string;
+}
+
+export interface HistoryMessage {
+  type: 'history';
+  /** Most recent first. */
+  entries: HistoryEntry[];
 }
 
 export interface BusyMessage {
@@ -55,7 +72,7 @@ export interface SavedMessage {
   requestId?: number;
 }
 
-export type HostToWebview = ShowMessage | BusyMessage | ErrorMessage | SavedMessage;
+export type HostToWebview = ShowMessage | BusyMessage | ErrorMessage | SavedMessage | HistoryMessage;
 
 export interface ReadyMessage {
   type: 'ready';
@@ -78,7 +95,14 @@ export interface ReanalyzeRequest {
   normalized: boolean;
 }
 
-export type WebviewToHost = ReadyMessage | SaveRequest | RevealRequest | ReanalyzeRequest;
+/** Shows a result of this session's history in this surface, or in a panel of its own that later analyses leave alone. */
+export interface OpenRequest {
+  type: 'open';
+  historyId: number;
+  newPanel: boolean;
+}
+
+export type WebviewToHost = ReadyMessage | SaveRequest | RevealRequest | ReanalyzeRequest | OpenRequest;
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 
@@ -100,6 +124,8 @@ export function parseWebviewMessage(raw: unknown): WebviewToHost | undefined {
       return isInt(m.requestId) && typeof m.normalized === 'boolean'
         ? { type: 'reanalyze', requestId: m.requestId, normalized: m.normalized }
         : undefined;
+    case 'open':
+      return isInt(m.historyId) && typeof m.newPanel === 'boolean' ? { type: 'open', historyId: m.historyId, newPanel: m.newPanel } : undefined;
     default:
       return undefined;
   }
@@ -119,33 +145,56 @@ export function parseHostMessage(raw: unknown): HostToWebview | undefined {
       return typeof m.message === 'string' ? (m as unknown as ErrorMessage) : undefined;
     case 'saved':
       return typeof m.label === 'string' ? (m as unknown as SavedMessage) : undefined;
+    case 'history':
+      return Array.isArray(m.entries) && m.entries.every((e) => isInt(e?.id) && typeof e?.label === 'string') ? (m as unknown as HistoryMessage) : undefined;
     default:
       return undefined;
   }
 }
 
-/** How the UI reads a grid: the paper reads δ by its bottom tokens, x by its top tokens. */
-export type Reading = 'top' | 'bottom';
+/**
+ * Which side of each cell the UI emphasizes: by default what the update writes (the paper reads
+ * δ by its bottom tokens, x by its top), or the top or the bottom in both grids.
+ */
+export type Reading = Emphasis;
 
-/** What the webview persists with `setState`, so a hidden or reloaded panel comes back as it was. */
+/** How a grid is laid out: layers as rows (the paper's tables) or tokens as rows (long prompts). */
+export type GridLayout = 'wide' | 'compact';
+const GRID_LAYOUTS: readonly GridLayout[] = ['wide', 'compact'];
+
+/**
+ * What the webview persists with `setState`, so a hidden or reloaded panel comes back as it was.
+ * The page draws `show` only once the host has sent it again: the host validates a restored
+ * result (validateResult) before any page draws it.
+ */
 export interface PersistedState {
   version: 1;
   show?: ShowMessage;
   reading: Reading;
-  /** Column (input position) whose rank curve is shown next to the last position's. */
+  /** Column (input position) whose rank curve is shown next to the last loss position's. */
   selectedPosition?: number;
+  /** The layout the user chose; absent: chosen by the table's width. */
+  layout?: GridLayout;
 }
 
-/** Reads a persisted state defensively: it may come from an older build of the extension. */
+/** Reads a persisted state defensively: it may come from an older build of the extension, or be crafted. */
 export function parsePersistedState(raw: unknown): PersistedState | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
   const s = raw as Record<string, unknown>;
   if (s.version !== 1) return undefined;
   const show = s.show === undefined ? undefined : parseHostMessage(s.show);
+  const layout = GRID_LAYOUTS.find((l) => l === s.layout);
   return {
     version: 1,
     show: show?.type === 'show' ? show : undefined,
-    reading: s.reading === 'top' ? 'top' : 'bottom',
+    reading: EMPHASES.find((e) => e === s.reading) ?? 'update',
     selectedPosition: isInt(s.selectedPosition) ? s.selectedPosition : undefined,
+    ...(layout ? { layout } : {}),
   };
+}
+
+/** The origin of a restored result, if it has the shape of one. */
+export function parseOrigin(raw: unknown): ResultOrigin | undefined {
+  const o = raw as Partial<ResultOrigin> | null | undefined;
+  return typeof o?.uri === 'string' && isInt(o.offset) ? { uri: o.uri, offset: o.offset } : undefined;
 }

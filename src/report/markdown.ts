@@ -1,9 +1,27 @@
 /**
  * The Markdown report saved next to each `.blens.json`: the same facts as the panel, in a
- * form that diffs well in git and renders on any code host.
+ * form that diffs well in git and renders on any code host. Each grid is written one layer at a
+ * time, a row per input position, so the tables stay about 80 characters wide (readable in a
+ * 100-column preview or on GitHub) however long the prompt is.
  */
 import type { BackwardLensResult, ScoredToken } from '../result/schema';
-import { buildGrid, formatNumber, formatProb, GRID_TITLES, headerFacts, lastPromptPosition, partSeparator, visibleToken, type FactPart, type GridName } from '../result/view';
+import {
+  buildGrid,
+  expectedGradientRank,
+  formatNumber,
+  formatProb,
+  GRID_TITLES,
+  gridLegend,
+  headerFacts,
+  HOW_TO_READ,
+  lastLossPosition,
+  largest,
+  partSeparator,
+  RANK_COUNTING,
+  visibleToken,
+  type FactPart,
+  type GridName,
+} from '../result/view';
 
 /**
  * A token as an inline code span that survives Markdown tables: pipes are escaped (GFM splits
@@ -12,7 +30,7 @@ import { buildGrid, formatNumber, formatProb, GRID_TITLES, headerFacts, lastProm
  */
 export function mdToken(text: string): string {
   const shown = visibleToken(text);
-  const longestRun = Math.max(0, ...(shown.match(/`+/g) ?? []).map((r) => r.length));
+  const longestRun = Math.max(0, largest((shown.match(/`+/g) ?? []).map((r) => r.length)));
   const fence = '`'.repeat(longestRun + 1);
   const pad = shown.startsWith('`') || shown.endsWith('`') ? ' ' : '';
   return `${fence}${pad}${shown.replace(/\|/g, '\\|')}${pad}${fence}`;
@@ -30,19 +48,29 @@ function scored(list: ScoredToken[]): string {
   return list.map((t) => `${mdToken(t.text)} ${formatProb(t.prob)}`).join(', ');
 }
 
-function gridTable(result: BackwardLensResult, name: GridName): string {
+/** One grid as a table per layer, last layer first; a "rank of" column only where positions rank different tokens (training text). */
+function gridSections(result: BackwardLensResult, name: GridName): string[] {
   const grid = buildGrid(result, name);
-  const header = ['layer', ...result.tokens.map((t, i) => `${i}: ${mdToken(t.text)}`), '‖∇W‖', 'rank ∇W'];
-  const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => ' --- ').join('|')}|`];
-  for (const row of grid.rows) {
-    const cells = row.cells.map((c) => {
-      const top = c.top[0] ? mdToken(c.top[0].text) : '';
-      const bottom = c.bottom[0] ? mdToken(c.bottom[0].text) : '';
-      return `${top} \\\\ ${bottom} <sub>‖v‖=${formatNumber(c.norm)}, rank ${c.targetRank}</sub>`;
-    });
-    lines.push(`| ${[String(row.layer), ...cells, formatNumber(row.gradNorm), String(row.gradRank)].join(' | ')} |`);
-  }
-  return lines.join('\n');
+  const v = GRID_TITLES[name].vector;
+  const perPosition = new Set(result.rankIds).size > 1;
+  const header = ['#', 'token', 'top \\ bottom', `‖${v}‖`, ...(perPosition ? ['rank of'] : []), RANK_COUNTING[name].label];
+  const legend = gridLegend(grid, 'update')
+    .filter((item) => item.kind !== 'bold' && item.kind !== 'shade')
+    .map((item) => mdText(item.text))
+    .join(' · ');
+  const out = [`## ${GRID_TITLES[name].title}: ${GRID_TITLES[name].subtitle}`, '', `${legend}.`];
+  grid.rows.forEach((row, r) => {
+    const expected = expectedGradientRank(result, row.layer);
+    out.push('', `### Layer ${row.layer}${r === 0 ? ' (last)' : ''} · ‖∇W‖ ${formatNumber(row.gradNorm)} · rank ${row.gradRank} (expected ${expected})`, '');
+    out.push(`| ${header.join(' | ')} |`, `|${header.map(() => ' --- ').join('|')}|`);
+    for (const c of row.cells) {
+      const lens = c.zero ? 'no gradient reaches here' : `${mdToken(c.top[0]?.text ?? '')} \\\\ ${mdToken(c.bottom[0]?.text ?? '')}`;
+      const rankOf = perPosition ? [c.zero ? '' : mdToken(c.rankToken)] : [];
+      const cells = [String(c.position), mdToken(result.tokens[c.position].text), lens, formatNumber(c.norm), ...rankOf, c.rank === undefined ? '' : String(c.rank)];
+      out.push(`| ${cells.join(' | ')} |`);
+    }
+  });
+  return out;
 }
 
 function mdPart(part: FactPart): string {
@@ -52,25 +80,24 @@ function mdPart(part: FactPart): string {
 }
 
 export function renderMarkdownReport(result: BackwardLensResult): string {
-  const last = lastPromptPosition(result);
+  const last = lastLossPosition(result);
+  const facts = headerFacts(result, true);
   const out: string[] = [];
   out.push(`# Backward Lens: ${mdText(result.prompt.slice(0, 80))}${result.prompt.length > 80 ? '…' : ''}`);
   out.push('');
   out.push('| | |', '| --- | --- |');
-  for (const fact of headerFacts(result, true)) {
+  for (const fact of facts) {
     const value = fact.parts.map((part, i) => partSeparator(fact.parts[i - 1], part) + mdPart(part)).join('');
     out.push(`| ${fact.label} | ${value || '—'} |`);
   }
   out.push('');
-  out.push('Cells read `top \\ bottom` of LL(v) = softmax(ln_f(v)·D); `rank` is the rank of the');
-  out.push("position's target token in LL(v) (0 = most probable). Last layer first, as in the paper.");
-  for (const name of ['ff1', 'ff2'] as const) {
-    out.push('', `## ${GRID_TITLES[name].title}: ${GRID_TITLES[name].subtitle}`, '', gridTable(result, name));
-  }
-  out.push('', `## Top-k and bottom-k at the last prompt position (${last}: ${mdToken(result.tokens[last]?.text ?? '')})`, '');
-  out.push('| layer | FF1 top | FF2 bottom |', '| --- | --- | --- |');
+  for (const fact of facts) if (fact.explanation) out.push(`- **${fact.label}**: ${mdText(fact.explanation)}`);
+  out.push('', '## How to read this', '', ...HOW_TO_READ.flatMap((p) => [mdText(p), '']));
+  for (const name of ['ff1', 'ff2'] as const) out.push(...gridSections(result, name), '');
+  out.push(`## Top-k and bottom-k at the last loss position (${last}: ${mdToken(result.tokens[last]?.text ?? '')})`, '');
   for (const layer of [...result.layers].sort((a, b) => b.layer - a.layer)) {
-    out.push(`| ${layer.layer} | ${scored(layer.ff1.top[last] ?? [])} | ${scored(layer.ff2.bottom[last] ?? [])} |`);
+    const ff2 = layer.ff2.norms[last] === 0 ? 'no gradient reaches here' : scored(layer.ff2.bottom[last] ?? []);
+    out.push(`- **Layer ${layer.layer}** — FF1 top: ${scored(layer.ff1.top[last] ?? [])}; FF2 bottom: ${ff2}`);
   }
   out.push('');
   return out.join('\n');

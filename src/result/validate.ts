@@ -3,6 +3,10 @@
  * against the published JSON Schemas (ajv; /2 refers to /1 for what they share), plus the
  * cross-field facts a schema cannot state (every grid has one entry per token and one row per
  * layer), so a damaged file is refused with a precise message instead of breaking the panel.
+ * Sizes are bounded too (RESULT_LIMITS): a file can be valid and still too large for a panel to
+ * lay out. The extension host runs this on every result it did not compute itself, opened files
+ * and restored panels alike, before a webview draws it (ajv compiles with `new Function`, which
+ * the webview's CSP forbids).
  */
 import Ajv from 'ajv';
 import schema1 from './backward-lens-1.schema.json';
@@ -11,6 +15,14 @@ import { RESULT_SCHEMA, RESULT_SCHEMAS, type BackwardLensResult } from './schema
 
 const ajv = new Ajv({ allErrors: false }).addSchema(schema1);
 const validators = { 'backward-lens/1': ajv.getSchema(schema1.$id)!, [RESULT_SCHEMA]: ajv.compile(schema2) };
+
+/**
+ * What a result may hold. Tokens: the extension's analyses stay within it (the token limit is
+ * at most this); cells: tokens × layers per grid, which the panel lays out; top-k: the engine's
+ * TOP_K_RANGE.max; listed tokens: all top-k and bottom-k lists together; characters: one token's
+ * text, and the prompt or target.
+ */
+export const RESULT_LIMITS = { tokens: 8192, layers: 1024, cells: 65_536, topK: 256, listedTokens: 4_194_304, tokenChars: 1024, textChars: 1 << 20 } as const;
 
 export class ResultFormatError extends Error {
   constructor(message: string) {
@@ -31,6 +43,7 @@ export function validateResult(data: unknown): BackwardLensResult {
     throw new ResultFormatError(`Damaged Backward Lens result: ${error?.instancePath || '(top level)'} ${error?.message ?? 'is invalid'}.`);
   }
   const result = data as unknown as BackwardLensResult;
+  checkSizes(result);
   const n = result.tokens.length;
   if (result.layers.length !== result.model.layers) {
     throw new ResultFormatError(`Damaged Backward Lens result: ${result.layers.length} layers listed for a ${result.model.layers}-layer model.`);
@@ -55,4 +68,43 @@ export function validateResult(data: unknown): BackwardLensResult {
     throw new ResultFormatError(`Damaged Backward Lens result: a neuron's contributing position is not one of the ${n} tokens.`);
   }
   return result;
+}
+
+const count = (n: number): string => n.toLocaleString('en-US');
+
+/** "…too large to show: 200,000 tokens (at most 8,192)." */
+function tooLarge(found: number, what: string, limit: number): ResultFormatError {
+  return new ResultFormatError(`This Backward Lens result is too large to show: ${count(found)} ${what} (at most ${count(limit)}).`);
+}
+
+/** Refuses a result larger than RESULT_LIMITS, in time linear in its size. */
+function checkSizes(result: BackwardLensResult): void {
+  const tokens = result.tokens.length;
+  const layers = result.layers.length;
+  if (tokens > RESULT_LIMITS.tokens) throw tooLarge(tokens, 'tokens', RESULT_LIMITS.tokens);
+  if (layers > RESULT_LIMITS.layers) throw tooLarge(layers, 'layers', RESULT_LIMITS.layers);
+  if (tokens * layers > RESULT_LIMITS.cells) throw tooLarge(tokens * layers, `cells in each grid, ${count(tokens)} tokens × ${count(layers)} layers`, RESULT_LIMITS.cells);
+  if (result.lens.topK > RESULT_LIMITS.topK) throw tooLarge(result.lens.topK, 'tokens a cell (top-k)', RESULT_LIMITS.topK);
+  for (const text of [result.prompt, result.target]) {
+    if (text.length > RESULT_LIMITS.textChars) throw tooLarge(text.length, 'characters of text', RESULT_LIMITS.textChars);
+  }
+  const checkToken = (t: { text: string }): void => {
+    if (t.text.length > RESULT_LIMITS.tokenChars) throw tooLarge(t.text.length, 'characters in one token', RESULT_LIMITS.tokenChars);
+  };
+  [result.tokens, result.targetTokens, result.prediction].forEach((list) => list.forEach(checkToken));
+  let listed = 0;
+  for (const layer of result.layers) {
+    for (const row of [layer.ff1, layer.ff2]) {
+      for (const lists of [row.top, row.bottom]) {
+        for (const list of lists) {
+          if (list.length > result.lens.topK) {
+            throw new ResultFormatError(`Damaged Backward Lens result: layer ${layer.layer} lists ${count(list.length)} tokens in a cell of top-k ${result.lens.topK}.`);
+          }
+          listed += list.length;
+          list.forEach(checkToken);
+        }
+      }
+    }
+  }
+  if (listed > RESULT_LIMITS.listedTokens) throw tooLarge(listed, 'listed tokens in all cells', RESULT_LIMITS.listedTokens);
 }

@@ -1,26 +1,26 @@
 /**
- * The rank chart section: the target's rank across layers at the last prompt position and, when
- * a column is selected, at that column too. Redrawn when the result or the selection changes.
+ * The rank chart section: the rank token's rank across layers at the last position that carries
+ * loss and, when a column is selected, at that column too, each grid's rank counted as the grid
+ * counts it (result/view's RANK_COUNTING), so a point reads as its cell's hover does. Redrawn
+ * when the result or the selection changes.
  */
 import type { ShowMessage } from '../protocol/messages';
 import type { BackwardLensResult } from '../result/schema';
-import { lastPromptPosition, rankSeries, tokenText, visibleToken, type RankPoint } from '../result/view';
+import { lastLossPosition, RANK_COUNTING, rankSeries, tokenText, visibleToken } from '../result/view';
 import { rankChart, type Series } from './chart';
 import { h } from './dom';
 import type { Part } from './state';
 
 function seriesFor(result: BackwardLensResult, selected: number | undefined): Series[] {
-  // A descent step writes the bottom of LL(δ), so δ's curve counts the target's rank from the
-  // bottom: 0 there means the update writes the target first, as the paper reads it.
-  const fromBottom = (points: RankPoint[]) => points.map((p) => ({ ...p, rank: result.model.vocabSize - 1 - p.rank }));
   const curves = (position: number, extraClass: string): Series[] => {
     const token = visibleToken(result.tokens[position]?.text ?? '');
-    return [
-      { label: `FF2 δ at ${position} “${token}” (from the bottom)`, points: fromBottom(rankSeries(result, 'ff2', position)), className: `s-ff2${extraClass}` },
-      { label: `FF1 x at ${position} “${token}”`, points: rankSeries(result, 'ff1', position), className: `s-ff1${extraClass}` },
-    ];
+    return (['ff2', 'ff1'] as const).map((grid) => ({
+      label: `${grid === 'ff2' ? 'FF2 δ' : 'FF1 x'} at ${position} “${token}” (${RANK_COUNTING[grid].label})`,
+      points: rankSeries(result, grid, position),
+      className: `s-${grid}${extraClass}`,
+    }));
   };
-  const last = lastPromptPosition(result);
+  const last = lastLossPosition(result);
   const series = curves(last, '');
   if (selected !== undefined && selected !== last) series.push(...curves(selected, ' s-selected'));
   return series;
@@ -35,11 +35,16 @@ export function createChartSection(): Part {
       if (drawn && drawn.show === show && drawn.selected === selectedPosition) return;
       drawn = { show, selected: selectedPosition };
       const { result } = show;
-      const target = visibleToken(tokenText(result, result.rankIds[lastPromptPosition(result)]));
+      const last = lastLossPosition(result);
+      const target = visibleToken(tokenText(result, result.rankIds[last]));
       const layers = result.layers.map((l) => l.layer).sort((a, b) => a - b);
       element.replaceChildren(
-        h('h2', {}, `Rank of “${target}” across layers`),
-        h('p', { class: 'hint' }, 'Click a column to add its curves. FF1: 0 = the most probable token of LL(x). FF2: 0 = the least probable token of LL(δ), what a descent step writes.'),
+        h('h2', {}, `Rank of “${target}” across layers`, h('span', { class: 'subtitle' }, ` at position ${last}, the last that carries loss`)),
+        h(
+          'p',
+          { class: 'hint' },
+          `Click a column to add its curves. FF1: ${RANK_COUNTING.ff1.label}, ${RANK_COUNTING.ff1.zero} of LL(x). FF2: ${RANK_COUNTING.ff2.label}, ${RANK_COUNTING.ff2.zero}.`,
+        ),
         rankChart(seriesFor(result, selectedPosition), layers, result.model.vocabSize, `Rank of ${target} across layers`),
       );
     },

@@ -1,100 +1,63 @@
 /**
- * One vocabulary-projection grid (FF1 or FF2): a row per layer, last layer first, a column per
- * input token, each cell the top \ bottom token of LL(v) on a heatmap of ‖v‖. A new result
- * rebuilds the table; the reading and the selected column are patched in place, so focus,
- * scroll position and the roving tabindex stay where they are.
+ * One vocabulary-projection grid (FF1 or FF2): its title, a one-line legend, and the table in
+ * the layout the state chooses (layers as rows until the table would be more than three views
+ * wide, then tokens as rows; the user can pick either). A new result or layout rebuilds the
+ * table and, in the wide layout, opens it at the last loss column; the reading and the selected
+ * column are patched in place, so focus, scroll and the roving tabindex stay where they are.
  */
-import type { ShowMessage } from '../protocol/messages';
-import { buildGrid, formatNumber, GRID_TITLES, visibleToken, type CellModel, type GridModel, type GridName } from '../result/view';
+import type { GridLayout, ShowMessage } from '../protocol/messages';
+import { buildGrid, emphasizedSide, GRID_TITLES, gridLegend, lastLossPosition, type Emphasis, type GridModel, type GridName } from '../result/view';
 import type { Details } from './details';
 import { h } from './dom';
+import { frameGrid } from './gridFrame';
 import { focusCell, onGridKey } from './gridKeys';
-import type { Actions, Part, ShownState } from './state';
+import { layerLabels, renderGridTable } from './gridTable';
+import { effectiveLayout } from './layout';
+import type { Actions, Part } from './state';
 
-function cellLabel(grid: GridName, layer: number, token: string, cell: CellModel): string {
-  const top = cell.top[0] ? visibleToken(cell.top[0].text) : '—';
-  const bottom = cell.bottom[0] ? visibleToken(cell.bottom[0].text) : '—';
-  return `${grid.toUpperCase()} layer ${layer}, token ${visibleToken(token)}: top ${top}, bottom ${bottom}, norm ${formatNumber(cell.norm)}, rank of ${visibleToken(cell.rankToken)} ${cell.targetRank}`;
-}
-
-function renderCell(grid: GridName, layer: number, token: string, cell: CellModel, first: boolean, selected: boolean): HTMLElement {
-  const td = h(
-    'td',
-    {
-      role: 'gridcell',
-      'data-pos': cell.position,
-      'data-top': JSON.stringify(cell.top.map((t) => t.text)),
-      'data-bottom': JSON.stringify(cell.bottom.map((t) => t.text)),
-      'data-norm': cell.norm,
-      'data-rank': cell.targetRank,
-      tabindex: first ? 0 : -1,
-      'aria-label': cellLabel(grid, layer, token, cell),
-      'aria-selected': String(selected),
-      class: selected ? 'selected-col' : undefined,
-    },
-    // A zero vector (δ where no loss reaches) projects to the uniform distribution: its "top"
-    // tokens are ties broken by id, so the cell says 0 instead of showing them.
-    ...(cell.norm === 0
-      ? [h('span', { class: 'cell-zero', title: 'zero vector: no gradient reaches this position' }, '0')]
-      : [
-          h('span', { class: 'cell-top' }, cell.top[0]?.text ?? ''),
-          h('span', { class: 'cell-sep', 'aria-hidden': 'true' }, ' \\ '),
-          h('span', { class: 'cell-bottom' }, cell.bottom[0]?.text ?? ''),
-        ]),
-  );
-  // CSSOM writes are allowed under the CSP; `style="…"` attributes would not be.
-  td.style.setProperty('--intensity', cell.intensity.toFixed(3));
-  return td;
-}
-
-function renderTable(grid: GridModel, state: ShownState): HTMLTableElement {
-  const { result, capabilities } = state.show;
-  const titles = GRID_TITLES[grid.name];
-  const headerCells = result.tokens.map((t, i) => {
-    const label = visibleToken(t.text);
-    const content = capabilities.reveal
-      ? h('button', { type: 'button', class: 'token-header', 'data-pos': i, title: 'Reveal in the editor', tabindex: -1 }, label)
-      : h('span', { class: 'token-header' }, label);
-    return h('th', { scope: 'col', role: 'columnheader', 'data-pos': i, class: i === state.selectedPosition ? 'selected-col' : undefined }, content);
+function legend(grid: GridModel, emphasis: Emphasis): HTMLElement {
+  const items = gridLegend(grid, emphasis).map((item) => {
+    switch (item.kind) {
+      case 'bold':
+        return h('span', { class: 'legend-bold' }, item.text);
+      case 'shade':
+        return h('span', {}, h('span', { class: 'norm-ramp', 'aria-hidden': 'true' }), ' ', item.text);
+      case 'zero':
+        return h('span', {}, h('span', { class: 'zero-swatch', 'aria-hidden': 'true' }), ' ', item.text);
+      default:
+        return h('span', {}, item.text);
+    }
   });
-  return h(
-    'table',
-    { role: 'grid', 'data-grid': grid.name, 'data-reading': state.reading, 'aria-label': `${titles.title}: ${titles.subtitle}; rows are layers, last layer first` },
-    h('thead', {}, h('tr', {}, h('th', { scope: 'col', class: 'corner' }, 'layer'), ...headerCells)),
-    h(
-      'tbody',
-      {},
-      ...grid.rows.map((row, r) =>
-        h(
-          'tr',
-          { 'data-layer': row.layer },
-          h('th', { scope: 'row', role: 'rowheader', title: `‖∇W‖ = ${formatNumber(row.gradNorm)}, rank ${row.gradRank}` }, `L${row.layer}`),
-          ...row.cells.map((cell, c) => renderCell(grid.name, row.layer, result.tokens[c].text, cell, r === 0 && c === 0, cell.position === state.selectedPosition)),
-        ),
-      ),
-    ),
-  );
+  return h('p', { class: 'grid-legend' }, ...items.flatMap((item, i) => (i ? [h('span', { class: 'legend-sep', 'aria-hidden': 'true' }, ' · '), item] : [item])));
 }
 
-function normLegend(grid: GridModel): HTMLElement {
-  return h(
-    'div',
-    { class: 'norm-legend', 'aria-label': `Cell background encodes ‖v‖, from 0 to ${formatNumber(grid.maxNorm)}` },
-    h('span', {}, '‖v‖ 0'),
-    h('span', { class: 'norm-ramp', 'aria-hidden': 'true' }),
-    h('span', {}, formatNumber(grid.maxNorm)),
-  );
-}
-
-/** Listens on the table itself: the hover details follow the pointer over cells, not over the scroller's empty width. */
+/**
+ * Listens on the table itself. The details follow the pointer until a key moves the focus;
+ * from then on they follow the focused cell, and mouseover events from content scrolling under
+ * a resting pointer are ignored until the pointer really moves.
+ */
 function listen(table: HTMLTableElement, grid: GridModel, actions: Actions, details: Details): void {
-  table.addEventListener('keydown', (e) =>
-    onGridKey(table, e, { activateHeader: actions.reveal, activateCell: actions.toggleColumn, dismiss: details.hide }),
-  );
+  let keyboard = false;
+  table.addEventListener('keydown', (e) => {
+    keyboard = true;
+    onGridKey(table, e, { activateHeader: actions.reveal, activateCell: actions.toggleColumn, dismiss: details.hide });
+  });
+  table.addEventListener('pointermove', (e) => {
+    if (keyboard && (e.movementX !== 0 || e.movementY !== 0)) {
+      keyboard = false;
+      details.showFor(grid, e.target as Element);
+    }
+  });
   table.addEventListener('focusin', (e) => details.showFor(grid, e.target as Element));
-  table.addEventListener('mouseover', (e) => details.showFor(grid, e.target as Element));
-  table.addEventListener('mouseleave', details.hide);
-  table.addEventListener('focusout', details.hide);
+  table.addEventListener('mouseover', (e) => {
+    if (!keyboard) details.showFor(grid, e.target as Element);
+  });
+  table.addEventListener('mouseleave', () => {
+    if (!keyboard) details.hide();
+  });
+  table.addEventListener('focusout', (e) => {
+    if (!table.contains(e.relatedTarget as Node | null)) details.hide();
+  });
   table.addEventListener('click', (e) => {
     const target = e.target as Element;
     const header = target.closest('button.token-header');
@@ -122,23 +85,28 @@ export function createGrid(name: GridName, actions: Actions, details: Details): 
   const titles = GRID_TITLES[name];
   const element = h('div', { class: 'grid-block' });
   const title = h('h2', {}, titles.title, h('span', { class: 'subtitle' }, ` ${titles.subtitle}`));
-  let drawn: { show: ShowMessage; table: HTMLTableElement; selected?: number } | undefined;
+  let drawn: { show: ShowMessage; layout: GridLayout; grid: GridModel; table: HTMLTableElement; reading: Emphasis; selected?: number } | undefined;
   return {
     element,
     update(state) {
-      if (!drawn || state.show !== drawn.show) {
-        const grid = buildGrid(state.show.result, name);
-        const table = renderTable(grid, state);
+      const layout = effectiveLayout(state);
+      if (!drawn || state.show !== drawn.show || layout !== drawn.layout) {
+        const grid = drawn?.show === state.show ? drawn.grid : buildGrid(state.show.result, name);
+        const table = renderGridTable(grid, state, layout, emphasizedSide(name, state.reading));
         listen(table, grid, actions, details);
-        const scroller = h('div', { class: 'grid-scroll' }, table);
-        element.replaceChildren(title, normLegend(grid), scroller);
-        // Long prompts overflow: start at the right edge, where the last prompt token (the
-        // paper's focus, and the loss position) sits.
-        scroller.scrollLeft = scroller.scrollWidth;
-        drawn = { show: state.show, table, selected: state.selectedPosition };
+        const frame = frameGrid(table, layout === 'wide' ? 'tokens' : 'layers', layout === 'wide' ? layerLabels(grid) : undefined);
+        element.replaceChildren(title, legend(grid, state.reading), frame.element);
+        element.dataset.layout = layout;
+        // The loss sits at the last loss position: open there, with the tokens before it in view.
+        if (layout === 'wide') frame.scrollToColumn(lastLossPosition(state.show.result));
+        drawn = { show: state.show, layout, grid, table, reading: state.reading, selected: state.selectedPosition };
         return;
       }
-      drawn.table.setAttribute('data-reading', state.reading);
+      if (state.reading !== drawn.reading) {
+        drawn.reading = state.reading;
+        drawn.table.setAttribute('data-reading', emphasizedSide(name, state.reading));
+        element.replaceChild(legend(drawn.grid, state.reading), element.children[1]);
+      }
       if (state.selectedPosition !== drawn.selected) {
         drawn.selected = state.selectedPosition;
         markSelected(drawn.table, drawn.selected);

@@ -1,4 +1,9 @@
-/** The panel's header: the result's facts (model, provider, tokens, target, loss…) as `headerFacts` lists them. */
+/**
+ * The panel's header: the result's facts (model, provider, tokens, target, loss, gradient rank…)
+ * as `headerFacts` lists them. A fact's explanation (why the gradient rank is what it is, why
+ * CUDA did not run) is its value's tooltip; a notable fact is marked by a border and its text
+ * keeps the theme's foreground, which reads in every theme.
+ */
 import type { ShowMessage } from '../protocol/messages';
 import { formatProb, headerFacts, type FactPart } from '../result/view';
 import { h, tokenChip } from './dom';
@@ -16,7 +21,10 @@ function factRows(show: ShowMessage): HTMLElement[] {
     const tokens = fact.parts.filter((p) => typeof p !== 'string' && !('userText' in p));
     const text = fact.parts.filter((p) => !tokens.includes(p)).map(renderPart);
     const value = [...text, ...(tokens.length ? [h('span', { class: 'token-list' }, ...tokens.map(renderPart))] : [])];
-    const shown = fact.label === 'Correctness' ? [h('span', { id: 'correctness', class: fact.notable ? 'note' : undefined }, ...value)] : value;
+    const explained = fact.explanation !== undefined || fact.key !== undefined;
+    const shown = explained
+      ? [h('span', { id: fact.key, class: [fact.notable ? 'note' : '', fact.explanation ? 'explained' : ''].join(' ').trim() || undefined, title: fact.explanation }, ...value)]
+      : value;
     return [h('dt', {}, fact.label), h('dd', {}, ...shown)];
   });
 }

@@ -44,7 +44,7 @@ export class Host {
   }
 
   receive(message: HostToWebview): void {
-    if (message.type === 'busy' || message.requestId === undefined) {
+    if (message.type === 'busy' || message.type === 'history' || message.requestId === undefined) {
       this.onNotice(message);
       return;
     }

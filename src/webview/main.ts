@@ -1,7 +1,8 @@
 /**
- * The Backward Lens panel UI, shared by the editor-side panel, the panel-area view and the
+ * The Backward Lens panel UI, shared by the editor-side panels, the panel-area view and the
  * `*.blens.json` custom editor. It renders whatever result the host shows it and persists
- * that result with `setState`, so a hidden or reloaded webview redraws without the host.
+ * that result with `setState`, so that the host can restore a reloaded panel; the page itself
+ * draws a result only once the host has sent it, so a restored result is validated first.
  *
  * One way to update the page: every change goes through the store, and `update` hands each
  * new state to every part, which rebuilds what a new result changes and patches the rest.
@@ -12,7 +13,9 @@ import { createDetails } from './details';
 import { h } from './dom';
 import { createGrid } from './grid';
 import { createHeader } from './header';
+import { createHistoryBar } from './historyBar';
 import { Host, type Asked } from './host';
+import { createHowToRead } from './howToRead';
 import { busyText, changesFor, hasResult, Store, type Actions, type PageState } from './state';
 import { createToolbar } from './toolbar';
 
@@ -47,28 +50,40 @@ const actions: Actions = {
   save: () => ask({ type: 'save' }, 'Saving…'),
   reanalyze: (normalized) =>
     ask({ type: 'reanalyze', normalized }, normalized ? 'Re-running with the normalized lens…' : "Re-running with the paper's lens…"),
+  setLayout: (layout) => store.set({ layout }),
+  openResult: (historyId, newPanel) => host.post({ type: 'open', historyId, newPanel }),
 };
 
 const details = createDetails();
 const header = createHeader();
+const historyBar = createHistoryBar(actions);
 const toolbar = createToolbar(actions);
+const howToRead = createHowToRead();
 const grids = [createGrid('ff1', actions, details), createGrid('ff2', actions, details)];
 const chart = createChartSection();
-const parts = [header, toolbar, ...grids, chart, details];
+const parts = [header, historyBar, toolbar, howToRead, ...grids, chart, details];
 const panel = [
   header.element,
+  historyBar.element,
   toolbar.element,
+  howToRead.element,
   h('section', { class: 'grids', 'aria-label': 'Vocabulary projections' }, ...grids.map((g) => g.element)),
   chart.element,
   details.element,
 ];
-const empty = h('p', { class: 'empty' }, 'Select text in an editor and run ', h('strong', {}, 'Backward Lens: Analyze Selection'), '.');
+const problem = h('p', { class: 'empty error', role: 'alert' });
+const empty = h('div', {}, problem, h('p', { class: 'empty' }, 'Select text in an editor and run ', h('strong', {}, 'Backward Lens: Analyze Selection'), '.'));
 
 function update(state: PageState): void {
   // The parts go in once, with the first result; after that they only update themselves.
   const page = hasResult(state) ? panel : [empty];
   if (app.firstElementChild !== page[0]) app.replaceChildren(...page);
-  if (!hasResult(state)) return;
+  if (!hasResult(state)) {
+    // A restored result the host refused, or any other error before a result: said, not hidden.
+    problem.textContent = state.status?.error ? state.status.text : '';
+    problem.hidden = !state.status?.error;
+    return;
+  }
   for (const part of parts) part.update(state);
   app.setAttribute('aria-busy', String(busyText(state) !== undefined));
 }

@@ -1,10 +1,12 @@
 /**
  * The page's state, in one place: what survives a reload (kept with `setState`) and what does
- * not (the status line). Every change goes through `Store.set`, which persists what needs it
- * and hands the new state to the page to draw.
+ * not (the status line, the host's list of results). Every change goes through `Store.set`,
+ * which persists what needs it and hands the new state to the page to draw.
  */
 import {
   parsePersistedState,
+  type GridLayout,
+  type HistoryEntry,
   type HostToWebview,
   type PersistedState,
   type Reading,
@@ -23,6 +25,8 @@ export interface PageState extends PersistedState {
   busyStep?: string;
   /** Requests posted and not answered yet. */
   waiting: number;
+  /** This session's results, most recent first, where the host keeps them. */
+  history: HistoryEntry[];
 }
 
 /** The state while a result is shown: what each part of the panel draws from. */
@@ -39,10 +43,14 @@ export interface Part {
 /** What the parts may ask of the page. */
 export interface Actions {
   setReading(reading: Reading): void;
+  /** undefined: back to the layout the table's width chooses. */
+  setLayout(layout: GridLayout | undefined): void;
   toggleColumn(position: number): void;
   reveal(position: number): void;
   save(): void;
   reanalyze(normalized: boolean): void;
+  /** Shows one of this session's results here, or in a new panel. */
+  openResult(historyId: number, newPanel: boolean): void;
 }
 
 /** The subset of the webview API that keeps state across reloads. */
@@ -58,7 +66,9 @@ export class Store {
     private readonly storage: StateStorage,
     private readonly onChange: (state: PageState) => void,
   ) {
-    this.current = { ...(parsePersistedState(storage.getState()) ?? { version: 1, reading: 'bottom' }), waiting: 0 };
+    // The persisted result is not drawn: the host validates it and sends it back on `ready`.
+    const persisted = parsePersistedState(storage.getState()) ?? { version: 1, reading: 'update' };
+    this.current = { ...persisted, show: undefined, waiting: 0, history: [] };
   }
 
   get state(): PageState {
@@ -68,9 +78,9 @@ export class Store {
   set(changes: Partial<PageState>): void {
     const before = this.current;
     this.current = { ...before, ...changes };
-    const { version, show, reading, selectedPosition } = this.current;
-    if (show !== before.show || reading !== before.reading || selectedPosition !== before.selectedPosition) {
-      this.storage.setState({ version, show, reading, selectedPosition });
+    const { version, show, reading, selectedPosition, layout } = this.current;
+    if (show !== before.show || reading !== before.reading || selectedPosition !== before.selectedPosition || layout !== before.layout) {
+      this.storage.setState({ version, show, reading, selectedPosition, ...(layout ? { layout } : {}) });
     }
     this.onChange(this.current);
   }
@@ -94,6 +104,8 @@ export function changesFor(state: PageState, message: HostToWebview): Partial<Pa
       return { busyStep: undefined, status: { text: message.message, error: true } };
     case 'saved':
       return { status: { text: `Saved ${message.label}` } };
+    case 'history':
+      return { history: message.entries };
   }
 }
 

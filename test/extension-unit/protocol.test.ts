@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { parseHostMessage, parsePersistedState, parseWebviewMessage } from '../../src/protocol/messages';
+import { parseHostMessage, parseOrigin, parsePersistedState, parseWebviewMessage } from '../../src/protocol/messages';
 import { fixtureResult } from '../support/fixtureResult';
 
 test('webview messages are validated, not trusted', () => {
@@ -8,7 +8,8 @@ test('webview messages are validated, not trusted', () => {
   assert.deepEqual(parseWebviewMessage({ type: 'save', requestId: 3, extra: 'dropped' }), { type: 'save', requestId: 3 });
   assert.deepEqual(parseWebviewMessage({ type: 'reveal', position: 2 }), { type: 'reveal', position: 2 });
   assert.deepEqual(parseWebviewMessage({ type: 'reanalyze', requestId: 1, normalized: true }), { type: 'reanalyze', requestId: 1, normalized: true });
-  for (const bad of [null, 'ready', {}, { type: 'reveal', position: -1 }, { type: 'reveal', position: 1.5 }, { type: 'save' }, { type: 'reanalyze', requestId: 1, normalized: 'yes' }, { type: 'eval', code: '1' }]) {
+  assert.deepEqual(parseWebviewMessage({ type: 'open', historyId: 2, newPanel: true }), { type: 'open', historyId: 2, newPanel: true });
+  for (const bad of [null, 'ready', {}, { type: 'reveal', position: -1 }, { type: 'reveal', position: 1.5 }, { type: 'save' }, { type: 'reanalyze', requestId: 1, normalized: 'yes' }, { type: 'eval', code: '1' }, { type: 'open', historyId: -1, newPanel: false }, { type: 'open', historyId: 1 }]) {
     assert.equal(parseWebviewMessage(bad), undefined, JSON.stringify(bad));
   }
 });
@@ -19,6 +20,9 @@ test('host messages round-trip through structured clone', () => {
   assert.deepEqual(parseHostMessage({ type: 'busy' }), { type: 'busy' });
   assert.equal(parseHostMessage({ type: 'error' }), undefined);
   assert.equal(parseHostMessage({ type: 'show', result: null, capabilities: {} }), undefined);
+  const history = { type: 'history' as const, entries: [{ id: 1, label: 'paper: “Once”' }] };
+  assert.deepEqual(parseHostMessage(structuredClone(history)), history);
+  assert.equal(parseHostMessage({ type: 'history', entries: [{ id: 'x', label: 1 }] }), undefined);
 });
 
 test('persisted state survives reloads and rejects other versions', () => {
@@ -26,10 +30,17 @@ test('persisted state survives reloads and rejects other versions', () => {
   const state = parsePersistedState(structuredClone({ version: 1, show, reading: 'top', selectedPosition: 2 }));
   assert.deepEqual(state, { version: 1, show, reading: 'top', selectedPosition: 2 });
   assert.equal(parsePersistedState({ version: 2, reading: 'top' }), undefined);
-  assert.deepEqual(parsePersistedState({ version: 1, reading: 'sideways', selectedPosition: 'x' }), {
+  // The default emphasis is what the update writes (FF1 top, FF2 bottom).
+  assert.deepEqual(parsePersistedState({ version: 1, reading: 'sideways', selectedPosition: 'x', layout: 'diagonal' }), {
     version: 1,
     show: undefined,
-    reading: 'bottom',
+    reading: 'update',
     selectedPosition: undefined,
   });
+  assert.equal(parsePersistedState({ version: 1, reading: 'bottom', layout: 'compact' })?.layout, 'compact');
+});
+
+test('an origin is taken from restored state only when it has the shape of one', () => {
+  assert.deepEqual(parseOrigin({ uri: 'file:///a.txt', offset: 3, extra: 1 }), { uri: 'file:///a.txt', offset: 3 });
+  for (const bad of [undefined, null, { uri: 1, offset: 0 }, { uri: 'x', offset: -1 }]) assert.equal(parseOrigin(bad), undefined);
 });

@@ -17,15 +17,21 @@ test('tokens become code spans that survive tables and markup', () => {
   assert.equal(mdToken('a``b'), '```a``b```');
 });
 
-test('the report carries both grids, one row per layer, last layer first', () => {
+test('the report carries both grids, a table per layer with a row per token, last layer first', () => {
   const md = renderMarkdownReport(fixtureResult());
   assert.match(md, /^# Backward Lens: Once upon a/);
   for (const heading of ['## FF1 — imprint', '## FF2 — shift']) assert.ok(md.includes(heading), heading);
-  const rows = md.split('\n').filter((l) => /^\| [01] \|/.test(l));
-  assert.deepEqual(rows.map((l) => l[2]), ['1', '0', '1', '0', '1', '0']);
-  const ff2Layer1 = rows[2];
-  assert.equal(ff2Layer1.split(' | ').length, 1 + 4 + 2);
-  assert.ok(ff2Layer1.includes('`␣the` \\\\ `␣time`'));
+  const layers = md.split('\n').filter((l) => l.startsWith('### Layer '));
+  assert.deepEqual(layers.map((l) => l.slice(0, 16)), ['### Layer 1 (las', '### Layer 0 · ‖∇', '### Layer 1 (las', '### Layer 0 · ‖∇']);
+  const ff2 = md.slice(md.indexOf('## FF2 — shift'));
+  const rows = ff2.split('\n').filter((l) => /^\| \d \|/.test(l));
+  assert.equal(rows.length, 2 * 4, 'one row per token in each of the two layers');
+  const ff2Layer1Last = rows[3];
+  // # | token | top \ bottom | ‖δ‖ | rank from the bottom
+  assert.equal(ff2Layer1Last.split(' | ').length, 5);
+  assert.ok(ff2Layer1Last.includes('`␣the` \\\\ `␣time`'));
+  assert.ok(ff2Layer1Last.endsWith(' | 0 |'), `FF2 counts the target's rank from the bottom: ${ff2Layer1Last}`);
+  assert.match(ff2, /rank from the bottom \(0 = what a descent step writes most\)/);
   assert.ok(md.includes('`a\\|b`'));
   assert.ok(md.includes('| Loss | 2.5 |'));
   assert.ok(md.includes('| Target | ␣time') === false && md.includes('| Target |  time → `␣time` |'));
@@ -63,4 +69,25 @@ test('saving never overwrites and leaves no temporary files', async () => {
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
+});
+
+test('the report stays readable at 100 columns, however many tokens, and empty cells say why', () => {
+  const result = fixtureResult();
+  const n = 126;
+  const tokens = Array.from({ length: n }, (_, i) => ({ id: 20 + (i % 3), text: [' Once', ' upon', ' a'][i % 3] }));
+  const column = <T>(v: T): T[] => Array.from({ length: n }, () => v);
+  for (const l of result.layers) {
+    for (const g of ['ff1', 'ff2'] as const) {
+      const row = l[g];
+      l[g] = { norms: column(0.5), top: column(row.top[0]), bottom: column(row.bottom[0]), targetRank: column(7) };
+    }
+    l.ff2.norms = l.ff2.norms.map((v, i) => (l.layer === 1 && i < n - 1 ? 0 : v));
+  }
+  const md = renderMarkdownReport({ ...result, tokens, rankIds: column(30), lossWeights: [...column(0).slice(1), 1] });
+  // The header's two-column table wraps its values in any renderer; the grids' tables are what grew with the prompt.
+  const tableLines = md.slice(md.indexOf('## FF1')).split('\n').filter((l) => l.startsWith('|'));
+  assert.equal(tableLines.length, 2 * 2 * (2 + n));
+  const widest = tableLines.reduce((w, l) => Math.max(w, [...l].length), 0);
+  assert.ok(widest <= 100, `a grid line is ${widest} characters wide`);
+  assert.ok(md.includes('| 0 | `<s>` | no gradient reaches here | 0 |  |') || md.includes('| 0 | `␣Once` | no gradient reaches here | 0 |  |'));
 });

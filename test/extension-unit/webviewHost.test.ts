@@ -13,7 +13,7 @@ function connect(): { host: Host; posted: WebviewToHost[]; notices: HostToWebvie
 const show = (requestId?: number): ShowMessage => ({
   type: 'show',
   result: fixtureResult(),
-  capabilities: { reanalyze: true, reveal: true, save: true },
+  capabilities: { reanalyze: true, reveal: true, save: true, history: true },
   requestId,
 });
 

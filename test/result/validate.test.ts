@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ResultFormatError, validateResult } from '../../src/result/validate';
+import { RESULT_LIMITS, ResultFormatError, validateResult } from '../../src/result/validate';
+import { TOP_K_RANGE } from '../../src/engine/api';
 import { fixtureResult } from '../support/fixtureResult';
 
 const copy = () => JSON.parse(JSON.stringify(fixtureResult()));
@@ -62,4 +63,38 @@ test('a damaged neuron view or check is refused with the place of the damage', (
   farPosition.neurons.layers[0].ff2[0].value.positions = [{ position: 4, weight: 1 }];
   assert.throws(() => validateResult(farPosition), /a neuron's contributing position is not one of the 4 tokens/);
   assert.throws(() => validateResult({ ...version2(), schema: 'backward-lens/3' }), /expected "schema": "backward-lens\/1", found "backward-lens\/3"; this version writes "backward-lens\/2" and opens both\./);
+});
+
+test('sizes are bounded, so a valid but huge file is refused fast with what is too large', () => {
+  assert.equal(RESULT_LIMITS.topK, TOP_K_RANGE.max);
+  const grow = (n: number) => {
+    const r = copy();
+    const one = <T>(v: T): T[] => new Array<T>(n).fill(v);
+    r.tokens = one(r.tokens[0]);
+    r.rankIds = one(30);
+    r.lossWeights = one(0);
+    for (const l of r.layers) for (const g of ['ff1', 'ff2']) l[g] = { norms: one(1), top: one([]), bottom: one([]), targetRank: one(1) };
+    return r;
+  };
+  const huge = grow(200_000);
+  assert.throws(() => validateResult(huge), /too large to show: 200,000 tokens \(at most 8,192\)/);
+  assert.throws(() => validateResult(grow(40_000)), /40,000 tokens/);
+  const deep = grow(100);
+  deep.model.layers = deep.layers.length * 1000;
+  deep.layers = Array.from({ length: 2000 }, (_, layer) => ({ ...deep.layers[0], layer }));
+  assert.throws(() => validateResult(deep), /too large to show: 2,000 layers \(at most 1,024\)/);
+  const wide = grow(8000);
+  wide.model.layers = 10;
+  wide.layers = Array.from({ length: 10 }, (_, layer) => ({ ...wide.layers[0], layer }));
+  assert.throws(() => validateResult(wide), /80,000 cells in each grid, 8,000 tokens × 10 layers \(at most 65,536\)/);
+  const topK = copy();
+  topK.lens.topK = 100_000;
+  assert.throws(() => validateResult(topK), /100,000 tokens a cell \(top-k\) \(at most 256\)/);
+  const longList = copy();
+  longList.layers[0].ff1.top[0] = Array.from({ length: 3 }, () => longList.layers[0].ff1.top[0][0]);
+  assert.throws(() => validateResult(longList), /layer 0 lists 3 tokens in a cell of top-k 2/);
+  const longToken = copy();
+  longToken.tokens[1].text = 'x'.repeat(5000);
+  assert.throws(() => validateResult(longToken), /5,000 characters in one token \(at most 1,024\)/);
+  assert.equal(validateResult(grow(8192)).tokens.length, 8192);
 });

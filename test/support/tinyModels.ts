@@ -31,6 +31,8 @@ export interface TinyGpt2Options {
   prefixed?: boolean;
   sharded?: boolean;
   seed?: number;
+  /** Extra vocabulary pieces (added tokens, matched in the text as they are), e.g. markup a UI must show as text. */
+  extraPieces?: string[];
 }
 
 export interface TinyLlamaOptions {
@@ -48,9 +50,10 @@ export const TINY = { hidden: 16, layers: 2, heads: 4, kvHeads: 2, intermediate:
 const TINY_WORDS = ['the', 'cat', 'sat', 'on', 'mat', 'a', 'dog', 'ran', 'Paris', 'is', 'in'];
 
 export function writeTinyGpt2(dir: string, options: TinyGpt2Options = {}): TinyModel {
-  const { dtype = 'float32', prefixed = false, sharded = false, seed = 1, realTokenizer = false } = options;
-  const tokenizer = realTokenizer ? gpt2TokenizerJson() : byteLevelTokenizerJson();
+  const { dtype = 'float32', prefixed = false, sharded = false, seed = 1, realTokenizer = false, extraPieces = [] } = options;
+  const tokenizer = realTokenizer ? gpt2TokenizerJson() : byteLevelTokenizerJson(extraPieces);
   const vocabSize = tokenizerVocabSize(tokenizer);
+  const endOfText = tokenizer.added_tokens[0].id;
   const d = TINY.hidden;
   const ff = 4 * d;
   const config = {
@@ -65,8 +68,8 @@ export function writeTinyGpt2(dir: string, options: TinyGpt2Options = {}): TinyM
     n_ctx: TINY.context,
     layer_norm_epsilon: 1e-5,
     vocab_size: vocabSize,
-    bos_token_id: vocabSize - 1,
-    eos_token_id: vocabSize - 1,
+    bos_token_id: endOfText,
+    eos_token_id: endOfText,
     torch_dtype: dtype,
   };
   const random = seededNormal(seed);
@@ -360,7 +363,8 @@ export function gpt2TokenizerJson(): TokenizerJson {
   };
 }
 
-function byteLevelTokenizerJson(): TokenizerJson {
+/** `extraPieces` follow `<|endoftext|>` as added tokens that are not special: the text's own copies of them become those tokens. */
+function byteLevelTokenizerJson(extraPieces: string[] = []): TokenizerJson {
   const vocab: Record<string, number> = {};
   for (const char of byteLevelAlphabet()) vocab[char] = Object.keys(vocab).length;
   // Word-initial ("Ġ") merges rank first so " cat" becomes one token rather than "Ġ" + "cat".
@@ -372,7 +376,7 @@ function byteLevelTokenizerJson(): TokenizerJson {
     version: '1.0',
     truncation: null,
     padding: null,
-    added_tokens: [addedToken(endOfText, '<|endoftext|>')],
+    added_tokens: [addedToken(endOfText, '<|endoftext|>'), ...extraPieces.map((piece, i) => ({ ...addedToken(endOfText + 1 + i, piece), special: false }))],
     normalizer: null,
     pre_tokenizer: byteLevel,
     post_processor: byteLevel,
