@@ -20,8 +20,9 @@ const FIRST_SEED = Number(process.env.BLENS_FUZZ_SEED ?? 1);
 const TIME_LIMIT_MS = 60_000;
 const MEMORY_LIMIT_BYTES = 1.5 * 2 ** 30;
 const CHILD = path.join(__dirname, 'fuzzCase.js');
-/** Compiled to out/test/fuzz/: the repository root, whose out/ and node_modules/ the child loads its code from. */
+/** Compiled to out/test/fuzz/: the repository root, whose out/ and node_modules/ the child loads its code from (node_modules may be a link elsewhere). */
 const REPO_ROOT = path.resolve(__dirname, '../../..');
+const CODE_ROOTS = [REPO_ROOT, fs.realpathSync(path.join(REPO_ROOT, 'node_modules'))];
 
 /** What each refusal may be: a loader refuses with a ModelLoadError; an analysis with one of these. */
 const TYPED_ANALYSIS_ERRORS = ['ModelLoadError', 'InputError', 'NonFiniteResultError'];
@@ -81,7 +82,7 @@ function runChild(fuzzCase: FuzzCase, cacheDir: string): Promise<Finding> {
         return resolve(finding('abort', `exit ${code ?? signal}, no report; stderr: ${stderr.slice(-500)}`));
       }
       if (code !== 0 || (report.outcome as string) === 'crashed') return resolve(finding('raw exception', report.message ?? `exit ${code}`));
-      const outside = report.opened.filter((file) => ![fuzzCase.dir, cacheDir, REPO_ROOT].some((allowed) => file === allowed || file.startsWith(allowed + path.sep)));
+      const outside = report.opened.filter((file) => ![fuzzCase.dir, cacheDir, ...CODE_ROOTS].some((allowed) => file === allowed || file.startsWith(allowed + path.sep)));
       if (outside.length) return resolve(finding('read outside', outside.join(', ')));
       const typed = report.outcome === 'analysed' || (report.outcome === 'load refused' ? report.errorName === 'ModelLoadError' : TYPED_ANALYSIS_ERRORS.includes(report.errorName ?? ''));
       if (!typed) return resolve(finding('raw exception', `${report.outcome}: ${report.errorName}: ${report.message}`));
