@@ -4,7 +4,9 @@
  * projection GEMM through onnxruntime), checks the targets of issue 4, prints a table and
  * writes every number to bench-results/bench-<date>.json.
  *
- * Options: --quick (GPT-2 without T=256), --only gpt2,roof,stories,profile, --profile (adds the
+ * With the 1B Llama-shaped model in float32 and bfloat16 (issue 10) against the floor of its work.
+ *
+ * Options: --quick (GPT-2 without T=256, no 1B model), --only gpt2,roof,stories,llama1b,profile, --profile (adds the
  * per-node onnxruntime profile of GPT-2 at T=32), --runs N (warm runs, ≥5), --tokens 8,32
  * (GPT-2 prompt lengths), --cache-dir DIR, --out FILE.
  */
@@ -15,6 +17,7 @@ import * as path from 'node:path';
 import { loadModel } from '../src/model/load';
 import { ensureGpt2Model, GPT2_SMALL } from './gpt2Model';
 import { ProfileRow } from './profile';
+import { ensureLlamaModels, LLAMA_DTYPES, LLAMA_TOKENS, llamaDir, llamaFloor, memoryBandwidthGBs } from './llamaBench';
 import { ROOF_VARIANTS, RoofTiming } from './roof';
 import { MB } from './stats';
 import type { EngineMeasurement, ProfileMeasurement, RoofMeasurement, WorkerResult, WorkerSpec } from './worker';
@@ -46,15 +49,15 @@ function parseArgs(argv: string[]): Options {
   const known = new Set(['--quick', '--only', '--profile', '--runs', '--tokens', '--warm-budget-s', '--cache-dir', '--out', '--help']);
   for (const arg of argv) if (arg.startsWith('--') && !known.has(arg)) throw new Error(`unknown option ${arg} (known: ${[...known].join(' ')})`);
   if (argv.includes('--help')) {
-    process.stdout.write('npm run bench -- [--quick] [--only gpt2,roof,stories,profile] [--profile] [--runs N] [--tokens 8,32,...] [--warm-budget-s S] [--cache-dir DIR] [--out FILE]\n');
+    process.stdout.write('npm run bench -- [--quick] [--only gpt2,roof,stories,llama1b,profile] [--profile] [--runs N] [--tokens 8,32,...] [--warm-budget-s S] [--cache-dir DIR] [--out FILE]\n');
     process.exit(0);
   }
   const quick = argv.includes('--quick');
   const profile = argv.includes('--profile');
   const onlyList = value('--only')?.split(',').map((s) => s.trim()).filter(Boolean);
-  const parts = ['gpt2', 'roof', 'stories', 'profile'];
+  const parts = ['gpt2', 'roof', 'stories', 'llama1b', 'profile'];
   for (const part of onlyList ?? []) if (!parts.includes(part)) throw new Error(`--only takes ${parts.join(', ')}`);
-  const only = new Set(onlyList ?? ['gpt2', 'roof', 'stories', ...(profile ? ['profile'] : [])]);
+  const only = new Set(onlyList ?? ['gpt2', 'roof', 'stories', ...(quick ? [] : ['llama1b']), ...(profile ? ['profile'] : [])]);
   if (profile) only.add('profile');
   const runs = Math.max(5, Number(value('--runs') ?? 5));
   const tokens = value('--tokens')?.split(',').map(Number) ?? (quick ? [8, 32, 128] : [8, 32, 128, 256]);
@@ -192,10 +195,12 @@ async function main(): Promise<void> {
   const results: {
     gpt2: { T: number; cold: EngineMeasurement; cached: EngineMeasurement }[];
     stories: { T: number; cold: EngineMeasurement; cached: EngineMeasurement }[];
+    llama: { dtype: string; T: number; cold: EngineMeasurement; cached: EngineMeasurement }[];
+    bandwidthGBs?: number;
     roof?: RoofMeasurement;
     profile?: ProfileMeasurement;
     model?: { dir: string; weightsBytes: number; generatedMs?: number };
-  } = { gpt2: [], stories: [] };
+  } = { gpt2: [], stories: [], llama: [] };
 
   try {
     const needGpt2 = options.only.has('gpt2') || options.only.has('profile');
@@ -228,6 +233,15 @@ async function main(): Promise<void> {
       for (const T of options.storiesTokens) {
         say(`stories260K T=${T}`);
         results.stories.push({ T, ...(await measureModel('stories260K', STORIES, T, Math.max(options.runs, 15), options.warmBudgetMs, scratch)) });
+      }
+    }
+    if (options.only.has('llama1b')) {
+      ensureLlamaModels(options.cacheDir, say);
+      results.bandwidthGBs = memoryBandwidthGBs();
+      say(`memory bandwidth (buffer copy, read + write): ${results.bandwidthGBs.toFixed(1)} GB/s`);
+      for (const dtype of LLAMA_DTYPES) {
+        say(`Llama 1B (random) ${dtype} T=${LLAMA_TOKENS}`);
+        results.llama.push({ dtype, T: LLAMA_TOKENS, ...(await measureModel(`llama-1b-${dtype}`, llamaDir(options.cacheDir, dtype), LLAMA_TOKENS, options.runs, options.warmBudgetMs, scratch)) });
       }
     }
     if (options.only.has('profile')) {
@@ -282,6 +296,33 @@ async function main(): Promise<void> {
   }
 
   const targets: Target[] = [];
+  const gemmRate = roofAt(32)?.gflops;
+  if (results.llama.length) {
+    const floor = gemmRate && results.bandwidthGBs ? llamaFloor(LLAMA_TOKENS, gemmRate, results.bandwidthGBs) : undefined;
+    out.push('');
+    out.push(`Llama-shaped 1.07B (random weights, GPT-2 tokenizer; d=2048, 16 layers, 32/8 heads, d_ff=8192), CPU provider, T=${LLAMA_TOKENS}; warm = median of ${options.runs}`);
+    out.push(
+      engineTable(results.llama, {
+        headers: ['dtype', 'floor', 'warm/floor'],
+        cells: (row) => [(row as (typeof results.llama)[number]).dtype, fmtMs(floor?.ms), floor ? `${(row.cold.warmWallMedianMs / floor.ms).toFixed(2)}×` : '—'],
+      }),
+    );
+    if (floor) {
+      out.push(`  floor = (${floor.projectionGflop.toFixed(0)} GFLOP projection + ${floor.passesGflop.toFixed(0)} GFLOP forward/backward) at the roof's ${gemmRate!.toFixed(0)} GFLOP/s`);
+      out.push(`  + 2 × ${fmtMB(floor.weightBytes)} of float32 weights at ${results.bandwidthGBs!.toFixed(1)} GB/s (a buffer copy's read + write rate)`);
+    }
+    const [f32, bf16] = LLAMA_DTYPES.map((dtype) => results.llama.find((r) => r.dtype === dtype));
+    if (f32 && bf16) {
+      const ratio = bf16.cold.warmWallMedianMs / f32.cold.warmWallMedianMs;
+      targets.push({ name: '1B bf16 warm within 10 % of float32', measured: `${fmtMs(bf16.cold.warmWallMedianMs)} / ${fmtMs(f32.cold.warmWallMedianMs)} = ${ratio.toFixed(2)}×`, limit: '1.10×', pass: ratio <= 1.1 });
+      targets.push({ name: '1B bf16 peak RSS ≤ float32 peak RSS + 10 %', measured: `${fmtMB(bf16.cold.peakRssBytes)} / ${fmtMB(f32.cold.peakRssBytes)}`, limit: fmtMB(1.1 * f32.cold.peakRssBytes), pass: bf16.cold.peakRssBytes <= 1.1 * f32.cold.peakRssBytes });
+    }
+    for (const r of results.llama) {
+      if (floor) targets.push({ name: `1B ${r.dtype} warm ≤ 1.5 × floor`, measured: `${fmtMs(r.cold.warmWallMedianMs)} / ${fmtMs(floor.ms)}`, limit: '1.50×', pass: r.cold.warmWallMedianMs <= 1.5 * floor.ms });
+      targets.push({ name: `1B ${r.dtype} first analysis ≤ 2 × warm`, measured: `${fmtMs(r.cold.firstWallMs)} / ${fmtMs(r.cold.warmWallMedianMs)}`, limit: '2.00×', pass: r.cold.firstWallMs <= 2 * r.cold.warmWallMedianMs });
+      targets.push({ name: `1B ${r.dtype} compile ≤ 3 s with a cached graph`, measured: fmtMs(r.cached.compileMs), limit: '3 s', pass: r.cached.compileMs <= 3000 });
+    }
+  }
   const g = (T: number) => results.gpt2.find((r) => r.T === T);
   const g32 = g(32);
   const roof32 = roofAt(32);
@@ -329,7 +370,7 @@ async function main(): Promise<void> {
   }
   if (targets.length) {
     out.push('');
-    out.push('Targets (issue 4)');
+    out.push('Targets (issues 4 and 10)');
     out.push(table(['target', 'measured', 'limit', 'result'], targets.map((t) => [t.name, t.measured, t.limit, t.pass === undefined ? '—' : t.pass ? 'PASS' : 'FAIL'])));
   }
   if (results.profile) {
@@ -360,6 +401,8 @@ async function main(): Promise<void> {
     gpt2: results.gpt2,
     roof: results.roof,
     stories: results.stories,
+    llama: results.llama,
+    bandwidthGBs: results.bandwidthGBs,
     profile: results.profile,
     targets,
   };

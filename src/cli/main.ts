@@ -17,7 +17,9 @@ import { LOSS_MODES, PRECISIONS, type BackwardLensResult, type LossMode, type Pr
 import { checkResultPath, ResultPathError, writeResultFile } from '../report/resultFile';
 import { runEditCommand } from './edit';
 import { EXPERIMENT_OPTIONS, EXPERIMENT_USAGE, experimentProblem, experimentRequest } from './experimentFlags';
+import { AnalysisProgress } from './analysisProgress';
 import { renderResultTables } from './table';
+import { describePlan, MemoryPlanError } from '../engine/memoryPlan';
 import { modelFolder } from './modelFolder';
 import { renderModels } from './modelsCommand';
 import { listCachedModels } from '../hub/cachedModels';
@@ -98,7 +100,11 @@ async function main(argv: string[]): Promise<number> {
   // Checked first: a path that cannot be written should not cost an analysis.
   if (options.json !== undefined) checkResultPath(options.json, options.force);
   const modelPath = await modelFolder(options.model);
-  const engine = await openEngine(modelPath, { executionProvider: options.provider });
+  const progress = new AnalysisProgress();
+  const engine = await openEngine(modelPath, { executionProvider: options.provider }).catch((error: Error) => {
+    progress.stop();
+    throw error;
+  });
   try {
     const result: BackwardLensResult = await engine.analyze({
       prompt: options.prompt,
@@ -110,20 +116,24 @@ async function main(argv: string[]): Promise<number> {
       matmuls: options.matmuls,
       vectors: options.vectors,
       ...experimentRequest(options),
-    });
+    }, { onProgress: progress.onProgress });
+    progress.stop();
+    // The plan at this prompt's length: what a longer one, or a bigger model, would run into.
+    console.log(`${'Memory'.padEnd(15)}${describePlan(await engine.memoryPlan(result.tokens.length, options.matmuls))}`);
     console.log(renderResultTables(result));
     if (options.json !== undefined) {
       await writeResultFile(options.json, result, options.force);
       console.log(`wrote ${options.json}`);
     }
   } finally {
+    progress.stop();
     await engine.dispose();
   }
   return 0;
 }
 
 /** Errors that say what the user can do: printed as one line, exit 2. Anything else is a bug (exit 1). */
-const KNOWN_ERRORS = [ModelLoadError, HubError, InputError, ResultPathError, NonFiniteResultError, ExecutionProviderError, UsageError];
+const KNOWN_ERRORS = [ModelLoadError, MemoryPlanError, HubError, InputError, ResultPathError, NonFiniteResultError, ExecutionProviderError, UsageError];
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),

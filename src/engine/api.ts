@@ -5,6 +5,7 @@
  * turns into messages (cancel in, progress out).
  */
 import { MAX_LENS_TOP_K } from '../graph/backwardLensGraph';
+import type { MemoryPlan } from './memoryPlan';
 import type { BackwardLensResult, LossMode, ScoredToken, ExecutionProviderName, Precision, TokenInfo } from '../result/schema';
 
 export const EXECUTION_PROVIDER_CHOICES = ['auto', 'cpu', 'cuda'] as const;
@@ -159,6 +160,8 @@ export interface Engine {
   readonly contextLength: number;
   /** How many input positions `text` becomes as a prompt (BOS included), to check its length before asking for a target. */
   countTokens(text: string): Promise<number>;
+  /** What an analysis of `tokens` tokens would need in memory, and what is free (see memoryPlan.ts). */
+  memoryPlan(tokens: number, matmuls?: Precision): Promise<MemoryPlan>;
   analyze(request: AnalysisRequest, control?: RunControl): Promise<BackwardLensResult>;
   /** The model's top-k next tokens after `prompt` (used to pre-fill the target box). */
   predictNext(prompt: string, k: number): Promise<ScoredToken[]>;

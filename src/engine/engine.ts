@@ -4,7 +4,7 @@
  */
 import { IO } from '../graph/backwardLensGraph';
 import type { ModelDescription } from '../model/description';
-import type { BackwardLensResult, ExecutionProviderName, GradientCheck, NeuronView, ScoredToken } from '../result/schema';
+import type { BackwardLensResult, ExecutionProviderName, GradientCheck, NeuronView, Precision, ScoredToken } from '../result/schema';
 import type { AnalysisRequest, EditRequest, EditResult, EditSweepRequest, EditSweepResult, Engine, EngineLog, RunControl } from './api';
 import { assembleResult } from './assembleResult';
 import { EditContext, previewEdit, sweepEdit } from './edit';
@@ -13,6 +13,7 @@ import { gradientCheck } from './gradientCheck';
 import { Floats, gradientGraphOutputs, GradientPass, runGradientPass } from './gradientPass';
 import { runLens } from './lensRuns';
 import { LossPlan, planLoss, planPrediction } from './lossPlan';
+import { planMemory, refuseUnlessFits, type MemoryPlan } from './memoryPlan';
 import { neuronView } from './neurons';
 import type { AnalysisSessions, SessionCache } from './sessionCache';
 import { TokenTexts } from './tokenTexts';
@@ -47,6 +48,15 @@ export class BackwardLensEngine implements Engine {
     return this.model.config.contextLength;
   }
 
+  /** What an analysis of `tokens` tokens needs in memory, against what is free: the provider that ran, or the one asked for. */
+  async memoryPlan(tokens: number, matmuls: Precision = 'float32'): Promise<MemoryPlan> {
+    return this.plan(tokens, matmuls, 0);
+  }
+
+  private plan(tokens: number, matmuls: Precision, extraSessions: number): MemoryPlan {
+    return planMemory(this.model, this.sessions.plannedProvider, matmuls, tokens, extraSessions);
+  }
+
   async countTokens(text: string): Promise<number> {
     return (this.model.tokenizer.bosId === undefined ? 0 : 1) + this.model.tokenizer.encode(text).length;
   }
@@ -54,8 +64,9 @@ export class BackwardLensEngine implements Engine {
   async analyze(analysisRequest: AnalysisRequest, control: RunControl = {}): Promise<BackwardLensResult> {
     const request = validateRequest(analysisRequest, this.model.config);
     const plan = planLoss(this.model.tokenizer, request);
-    const waitStarted = performance.now();
     const needs = { factors: request.neurons > 0 || request.check, edit: request.check };
+    refuseUnlessFits(this.plan(plan.inputIds.length, request.matmuls, Number(needs.factors) + Number(needs.edit)), this.model.name);
+    const waitStarted = performance.now();
     const sessions = await this.sessions.forAnalysis(request.matmuls, request.lens, () => control.onProgress?.({ stage: 'compile' }), needs);
     // Wall time, not the sum of the sessions' compile times: they are built concurrently.
     const compileMs = performance.now() - waitStarted;

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ModelDescription } from '../model/description';
 import { loadModel } from '../model/load';
+import { planMemory, refuseUnlessFits } from './memoryPlan';
 import type { EngineLog, EngineOptions } from './api';
 import { BackwardLensEngine } from './engine';
 import { defaultCacheDir } from './session';
@@ -14,6 +15,8 @@ export async function openEngine(modelPath: string, options: EngineOptions = {},
 
 /** An engine for a model already loaded (the benchmark reads its tokenizer and sizes first). */
 export async function openEngineFor(model: ModelDescription, options: EngineOptions = {}, log?: EngineLog): Promise<BackwardLensEngine> {
+  // The weights alone, before anything is hashed or compiled: a model that cannot fit is refused at once.
+  refuseUnlessFits(planMemory(model, options.executionProvider === 'cuda' ? 'cuda' : 'cpu', 'float32', 1), model.name);
   const sha256 = await weightsSha256(model.weightFiles, options.cacheDir ?? defaultCacheDir());
   return new BackwardLensEngine(model, sha256, new SessionCache(model, options, log), log);
 }

@@ -70,6 +70,7 @@ export class SessionCache {
   private unembedding: Float32Array | undefined;
   executionProvider: ExecutionProviderName = 'cpu';
   executionProviderNote: string | undefined;
+  private providerKnown = false;
 
   constructor(
     private readonly model: ModelDescription,
@@ -136,6 +137,11 @@ export class SessionCache {
    * On the CPU both sessions are fed D from one buffer instead of each holding a copy (GPT-2 small:
    * 147 MB less, for 2–4 % more warm time); a GPU session keeps D on the device as an initializer.
    */
+  /** Where the weights will live: the provider that ran once a session is open; before, the one asked for (auto plans for the CPU's RAM). */
+  get plannedProvider(): ExecutionProviderName {
+    return this.providerKnown || this.options.executionProvider !== 'cuda' ? this.executionProvider : 'cuda';
+  }
+
   private unembeddingSource(provider: ExecutionProviderName, projection: Precision): UnembeddingSource {
     // A float16 lens keeps D an initializer on the CPU too: fed, its log-probabilities missed the
     // float64 lens by 2·10⁻⁴, onnxruntime having no CPU float16 Gemm and rewriting the casts around it.
@@ -169,6 +175,7 @@ export class SessionCache {
     });
     this.executionProvider = live.executionProvider;
     this.executionProviderNote = live.executionProviderNote;
+    this.providerKnown = true;
     const compileMs = performance.now() - started;
     this.log(
       `compiled the ${key} graph of ${this.model.name} on ${live.executionProvider} in ${compileMs.toFixed(0)} ms, weights via ${live.weightsVia}${live.executionProviderNote ? `; ${live.executionProviderNote}` : ''}`,

@@ -8,7 +8,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { AnalysisRequest, EditRequest, EditResult, EditSweepRequest, EditSweepResult, Engine, EngineLog, EngineOptions, RunControl } from '../engine/api';
-import type { BackwardLensResult, ExecutionProviderName, ScoredToken } from '../result/schema';
+import type { MemoryPlan } from '../engine/memoryPlan';
+import type { BackwardLensResult, ExecutionProviderName, Precision, ScoredToken } from '../result/schema';
 import { errorFrom, type EngineMethod, type FromChild, type ToChild } from './messages';
 
 /**
@@ -171,6 +172,10 @@ export class ProcessEngine implements Engine {
 
   countTokens(text: string): Promise<number> {
     return this.call('countTokens', [text]);
+  }
+
+  memoryPlan(tokens: number, matmuls?: Precision): Promise<MemoryPlan> {
+    return this.call('memoryPlan', [tokens, matmuls]);
   }
 
   /** The engine process's resident memory now, in bytes (0 once it has stopped). */

@@ -6,6 +6,8 @@
 import { listCachedModels } from '../hub/cachedModels';
 import { formatBytes, formatCount } from '../hub/formatSizes';
 import { resolvedWithoutDownload } from '../hub/resolveModel';
+import { planMemory } from '../engine/memoryPlan';
+import { inspectHuggingFace } from '../model/huggingface';
 import { loadModel } from '../model/load';
 
 export interface CachedChoice {
@@ -18,10 +20,17 @@ export interface CachedChoice {
   reference: string;
 }
 
-export function cachedChoices(cacheDir: string): CachedChoice[] {
+/** The memory an analysis of `tokens` tokens would need on the CPU, from the headers alone. */
+function memoryNote(folder: string, tokens: number): string {
+  const plan = planMemory(inspectHuggingFace(folder), 'cpu', 'float32', tokens);
+  const needs = `needs ≈ ${formatBytes(plan.total)} RAM at ${tokens} tokens`;
+  return plan.fits === false ? `${needs}, more than the ${formatBytes(plan.available!.bytes)} free` : needs;
+}
+
+export function cachedChoices(cacheDir: string, maxTokens: number): CachedChoice[] {
   return listCachedModels(cacheDir).models.map((model) => ({
     label: model.reference,
-    description: `${model.architecture} · ${formatCount(model.parameters)} parameters · ${model.dtype} · ${formatBytes(model.sizeOnDisk)}`,
+    description: `${model.architecture} · ${formatCount(model.parameters)} parameters · ${model.dtype} · ${formatBytes(model.sizeOnDisk)} · ${memoryNote(model.folder, maxTokens)}`,
     detail: model.folder,
     reference: model.reference,
   }));

@@ -50,7 +50,7 @@ function items(engines: EngineHost, hub: HubOptions): Item[] {
   const list: Item[] = [];
   if (settings.modelPath) list.push({ label: `$(check) ${engines.describe(settings)}`, description: 'active', detail: engines.resolveModelPath(settings.modelPath), run: keep });
   list.push({ label: '$(package) Embedded stories260K', description: settings.modelPath ? undefined : 'active', detail: engines.resolveModelPath(''), run: async () => '' });
-  const cached = cachedChoices(hub.cacheDir);
+  const cached = cachedChoices(hub.cacheDir, settings.maxTokens);
   if (cached.length > 0) list.push({ label: 'Hugging Face cache', kind: vscode.QuickPickItemKind.Separator, run: keep });
   for (const choice of cached) list.push({ label: `$(database) ${choice.label}`, description: choice.description, detail: choice.detail, run: async () => choice.reference });
   list.push(

@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { ProgressStep, RunControl } from '../engine/api';
-import { describeStep } from './engineSteps';
+import { describeStep } from '../engine/describeStep';
 
 const TITLE = 'Backward Lens';
 

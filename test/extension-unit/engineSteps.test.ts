@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStep } from '../../src/extension/engineSteps';
+import { describeStep } from '../../src/engine/describeStep';
 
 test('engine steps read as the notification shows them', () => {
   assert.deepEqual(describeStep({ stage: 'compile' }), { message: 'compiling…' });
