@@ -119,8 +119,7 @@ async function main(argv: string[]): Promise<number> {
     }, { onProgress: progress.onProgress });
     progress.stop();
     // The plan at this prompt's length: what a longer one, or a bigger model, would run into.
-    console.log(`${'Memory'.padEnd(15)}${describePlan(await engine.memoryPlan(result.tokens.length, options.matmuls))}`);
-    console.log(renderResultTables(result));
+    console.log(renderResultTables(result, describePlan(await engine.memoryPlan(result.tokens.length, options.matmuls))));
     if (options.json !== undefined) {
       await writeResultFile(options.json, result, options.force);
       console.log(`wrote ${options.json}`);

@@ -36,7 +36,8 @@ function grid(result: BackwardLensResult, name: GridName, title: string): string
   return lines.join('\n');
 }
 
-export function renderResultTables(result: BackwardLensResult): string {
+/** `memory`: the memory plan's line, printed with the header (it is about the run, not the result). */
+export function renderResultTables(result: BackwardLensResult, memory?: string): string {
   const header = headerFacts(result, false).map((fact) => {
     const value = fact.parts.map((part, i) => partSeparator(fact.parts[i - 1], part) + textPart(part)).join('');
     // "… on CPU" reads as one line with the model, as a user scans for which device ran; a terminal has no tooltip, so why CUDA did not run follows on its own line.
@@ -45,7 +46,7 @@ export function renderResultTables(result: BackwardLensResult): string {
   });
   const lens = `cells: top-1 \\ bottom-1 of LL(v) = softmax(ln_f(v)·D), then ‖v‖ and the rank r of the column's rank token (the line under each grid says how r counts)`;
   return [
-    [...header, lens].join('\n'),
+    [...header, ...(memory ? [`${fit('Memory', LABEL_WIDTH)}${memory}`] : []), lens].join('\n'),
     grid(result, 'ff1', 'FF1 inputs x_i (imprint): LL(x_i)'),
     grid(result, 'ff2', 'FF2 VJPs δ_i (shift): LL(δ_i) — bottom is what a descent step writes'),
     ...experimentSections(result),
