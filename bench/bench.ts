@@ -319,7 +319,8 @@ async function main(): Promise<void> {
     }
     for (const r of results.llama) {
       if (floor) targets.push({ name: `1B ${r.dtype} warm ≤ 1.5 × floor`, measured: `${fmtMs(r.cold.warmWallMedianMs)} / ${fmtMs(floor.ms)}`, limit: '1.50×', pass: r.cold.warmWallMedianMs <= 1.5 * floor.ms });
-      targets.push({ name: `1B ${r.dtype} first analysis ≤ 2 × warm`, measured: `${fmtMs(r.cold.firstWallMs)} / ${fmtMs(r.cold.warmWallMedianMs)}`, limit: '2.00×', pass: r.cold.firstWallMs <= 2 * r.cold.warmWallMedianMs });
+      // A process's first analysis with the graph cached, as every start but a model's very first is.
+      targets.push({ name: `1B ${r.dtype} first analysis (cached graph) ≤ 2 × warm`, measured: `${fmtMs(r.cached.firstWallMs)} / ${fmtMs(r.cold.warmWallMedianMs)}`, limit: '2.00×', pass: r.cached.firstWallMs <= 2 * r.cold.warmWallMedianMs });
       targets.push({ name: `1B ${r.dtype} compile ≤ 3 s with a cached graph`, measured: fmtMs(r.cached.compileMs), limit: '3 s', pass: r.cached.compileMs <= 3000 });
     }
   }
