@@ -23,6 +23,8 @@ const CHILD = path.join(__dirname, 'fuzzCase.js');
 /** Compiled to out/test/fuzz/: the repository root, whose out/ and node_modules/ the child loads its code from (node_modules may be a link elsewhere). */
 const REPO_ROOT = path.resolve(__dirname, '../../..');
 const CODE_ROOTS = [REPO_ROOT, fs.realpathSync(path.join(REPO_ROOT, 'node_modules'))];
+/** The memory plan reads what the machine has free (/proc/meminfo, the cgroup's limit): facts of the system, not files a model names. */
+const SYSTEM_ROOTS = ['/proc', '/sys/fs/cgroup'];
 
 /** What each refusal may be: a loader refuses with a ModelLoadError; an analysis with one of these. */
 const TYPED_ANALYSIS_ERRORS = ['ModelLoadError', 'InputError', 'NonFiniteResultError'];
@@ -82,7 +84,7 @@ function runChild(fuzzCase: FuzzCase, cacheDir: string): Promise<Finding> {
         return resolve(finding('abort', `exit ${code ?? signal}, no report; stderr: ${stderr.slice(-500)}`));
       }
       if (code !== 0 || (report.outcome as string) === 'crashed') return resolve(finding('raw exception', report.message ?? `exit ${code}`));
-      const outside = report.opened.filter((file) => ![fuzzCase.dir, cacheDir, ...CODE_ROOTS].some((allowed) => file === allowed || file.startsWith(allowed + path.sep)));
+      const outside = report.opened.filter((file) => ![fuzzCase.dir, cacheDir, ...CODE_ROOTS, ...SYSTEM_ROOTS].some((allowed) => file === allowed || file.startsWith(allowed + path.sep)));
       if (outside.length) return resolve(finding('read outside', outside.join(', ')));
       const typed = report.outcome === 'analysed' || (report.outcome === 'load refused' ? report.errorName === 'ModelLoadError' : TYPED_ANALYSIS_ERRORS.includes(report.errorName ?? ''));
       if (!typed) return resolve(finding('raw exception', `${report.outcome}: ${report.errorName}: ${report.message}`));
