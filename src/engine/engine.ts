@@ -53,8 +53,10 @@ export class BackwardLensEngine implements Engine {
     return this.plan(tokens, matmuls, 0);
   }
 
+  /** An open engine already holds its weights: on the CPU its own resident memory is available to it again. */
   private plan(tokens: number, matmuls: Precision, extraSessions: number): MemoryPlan {
-    return planMemory(this.model, this.sessions.plannedProvider, matmuls, tokens, extraSessions);
+    const provider = this.sessions.plannedProvider;
+    return planMemory(this.model, provider, matmuls, tokens, extraSessions, provider === 'cpu' ? process.memoryUsage.rss() : 0);
   }
 
   async countTokens(text: string): Promise<number> {

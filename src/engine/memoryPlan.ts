@@ -113,6 +113,8 @@ export function availableVram(): MemoryAvailable | undefined {
   }
 }
 
+const gb = (bytes: number) => `${(bytes / 1e9).toFixed(bytes < 1e10 ? 2 : 1)} GB`;
+
 /** `BACKWARD_LENS_MEMORY_LIMIT` (bytes, or e.g. "16GB"): plan as if no more were free (a shared machine, a test). */
 function memoryLimitFromEnvironment(): MemoryAvailable | undefined {
   const value = process.env.BACKWARD_LENS_MEMORY_LIMIT?.trim();
@@ -122,15 +124,18 @@ function memoryLimitFromEnvironment(): MemoryAvailable | undefined {
   return { bytes: Number(match[1]) * scale, source: 'BACKWARD_LENS_MEMORY_LIMIT' };
 }
 
-export function planMemory(model: PlannedModel, provider: ExecutionProviderName, matmuls: Precision, tokens: number, extraSessions = 0): MemoryPlan {
+/**
+ * `heldBytes`: RAM this process already holds (an open engine's weights, its runtime), which the
+ * analysis counts in its needs but which is no longer free: it is available to this process again.
+ */
+export function planMemory(model: PlannedModel, provider: ExecutionProviderName, matmuls: Precision, tokens: number, extraSessions = 0, heldBytes = 0): MemoryPlan {
   const needs = memoryNeeds(model, provider, matmuls, tokens, extraSessions);
-  const measured = provider === 'cuda' ? availableVram() : availableRam();
+  const free = provider === 'cuda' ? availableVram() : availableRam();
+  const measured = free && heldBytes > 0 ? { bytes: free.bytes + heldBytes, source: `${free.source}, with the ${gb(heldBytes)} this process holds` } : free;
   const limit = memoryLimitFromEnvironment();
   const available = limit && (!measured || limit.bytes < measured.bytes) ? limit : measured;
   return { ...needs, available, fits: available ? needs.total <= available.bytes : undefined };
 }
-
-const gb = (bytes: number) => `${(bytes / 1e9).toFixed(bytes < 1e10 ? 2 : 1)} GB`;
 
 /** One line: what is needed, of what, and what it is made of. */
 export function describePlan(plan: MemoryPlan): string {

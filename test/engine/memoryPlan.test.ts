@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
-import { memoryNeeds, MemoryPlanError, planMemory } from '../../src/engine/memoryPlan';
+import { availableRam, memoryNeeds, MemoryPlanError, planMemory } from '../../src/engine/memoryPlan';
 import { loadModel } from '../../src/model/load';
 import { makeTempDir, removeDir, STORIES260K_DIR } from '../support/fixtures';
 import { writeTinyGpt2, writeTinyLlama } from '../support/tinyModels';
@@ -99,4 +99,14 @@ test('the estimate is above the peak resident memory real analyses reach', () =>
     const { peak, planned } = measured(dir, tokens);
     assert.ok(planned > peak, `${path.basename(dir)}: planned ${(planned / 1e6).toFixed(0)} MB, peak ${(peak / 1e6).toFixed(0)} MB`);
   }
+});
+
+test('memory an open engine already holds counts as available to its next analysis, not twice', async () => {
+  const model = await loadModel(STORIES260K_DIR);
+  const held = 3e9;
+  const plan = planMemory(model, 'cpu', 'float32', 16, 0, held);
+  const free = availableRam().bytes;
+  // MemAvailable moves a little between two readings.
+  assert.ok(Math.abs(plan.available!.bytes - (free + held)) < 0.05 * free, `${plan.available!.bytes} vs ${free} + ${held}`);
+  assert.match(plan.available!.source, /with the 3\.00 GB this process holds$/);
 });
