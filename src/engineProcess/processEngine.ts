@@ -49,7 +49,8 @@ interface Pending {
   control?: RunControl;
 }
 
-function residentBytes(pid: number): number {
+/** A process's resident memory now, from /proc (0 once it is gone). */
+export function residentBytes(pid: number): number {
   try {
     const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) * 1024 : 0;

@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
+import { residentBytes } from '../../src/engineProcess/processEngine';
 import type { CaseReport } from './fuzzCase';
 import { makeCase, writeBases, type Base, type FuzzCase } from './mutations';
 import { makeTempDir, removeDir } from '../support/fixtures';
@@ -44,15 +45,6 @@ before(() => {
   bases = writeBases(root);
 });
 after(() => removeDir(root));
-
-function residentBytes(pid: number): number {
-  try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
 
 function runChild(fuzzCase: FuzzCase, cacheDir: string): Promise<Finding> {
   return new Promise((resolve) => {

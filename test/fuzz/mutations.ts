@@ -9,21 +9,9 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { STORIES260K_CHECKPOINT, STORIES260K_TOKENIZER } from '../support/fixtures';
-import { writeTinyGpt2, writeTinyLlama } from '../support/tinyModels';
+import { seededUniform, writeTinyGpt2, writeTinyLlama } from '../support/tinyModels';
 
 export type Random = () => number;
-
-export function seededRandom(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    // mulberry32
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)];
 
@@ -229,7 +217,7 @@ export interface FuzzCase {
 
 /** Case `seed`: a copy of one base (hard links) with one mutation applied. */
 export function makeCase(root: string, bases: Base[], seed: number): FuzzCase {
-  const random = seededRandom(seed);
+  const random = seededUniform(seed);
   const base = bases[seed % bases.length];
   const dir = path.join(root, `case-${seed}`);
   fs.mkdirSync(dir);

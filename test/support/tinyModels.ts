@@ -280,16 +280,21 @@ function randomTensor(shape: number[], isNormGain: boolean, random: () => number
   return { shape, values };
 }
 
-/** Standard normal samples from a seeded mulberry32 generator (Box–Muller). */
-export function seededNormal(seed: number): () => number {
+/** Uniform samples in [0, 1) from a seeded mulberry32 generator. */
+export function seededUniform(seed: number): () => number {
   let state = seed >>> 0;
-  const uniform = (): number => {
+  return () => {
     state = (state + 0x6d2b79f5) >>> 0;
     let t = state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** Standard normal samples from seededUniform (Box–Muller). */
+export function seededNormal(seed: number): () => number {
+  const uniform = seededUniform(seed);
   return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
 }
 

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ModelLoadError } from '../../src/files/modelLoadError';
 import { Llama2cTokenizer, parseLlama2cTokenizer, readLlama2cTokenizer } from '../../src/tokenizer/llama2c';
+import { seededRandom } from '../graph/gradcheck';
 import { makeTempDir, removeDir, STORIES260K_TOKENIZER } from '../support/fixtures';
 
 /** The first greedy tokens of stories260K from BOS, per its README. */
@@ -66,7 +67,7 @@ describe('llama2.c tokenizer (tok512.bin)', () => {
   });
 
   test("merges exactly as llama2.c's quadratic rescan does, on seeded random text", () => {
-    const random = seeded(7);
+    const random = seededRandom(7);
     const alphabet = 'abcdefghijklmnopqrstuvwxyz      ,.!?\nTLOé日';
     for (let trial = 0; trial < 200; trial++) {
       const text = Array.from({ length: 1 + Math.floor(random() * 80) }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
@@ -94,14 +95,6 @@ function quadraticEncode(tokenizer: Llama2cTokenizer, text: string): number[] {
     if (best.index < 0) return ids;
     ids.splice(best.index, 2, best.id);
   }
-}
-
-function seeded(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 1664525 + 1013904223) % 2 ** 32;
-    return state / 2 ** 32;
-  };
 }
 
 describe('llama2.c tokenizer file errors', () => {
