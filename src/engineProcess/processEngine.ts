@@ -34,6 +34,8 @@ export class EngineProcessError extends Error {
   }
 }
 
+const stoppedError = (reason: string) => new EngineProcessError(`The Backward Lens engine process stopped: ${reason}. The next analysis starts a new one.`);
+
 export interface ProcessOptions {
   /** The child's entry script (dist/engineChild.js in the extension, out/…/engineChild.js in tests). */
   script: string;
@@ -113,7 +115,7 @@ export class ProcessEngine implements Engine {
         const said = lastOutput ? ` (its last words: ${lastOutput.slice(0, 200)})` : '';
         const reason = this.stopped ?? (signal ? `it was killed (${signal}; out of memory?)` : `it exited with code ${code}${said}`);
         this.stopped = reason;
-        const error = new EngineProcessError(`The Backward Lens engine process stopped: ${reason}. The next analysis starts a new one.`);
+        const error = stoppedError(reason);
         reject(error);
         for (const call of this.pending.values()) call.reject(error);
         this.pending.clear();
@@ -135,7 +137,7 @@ export class ProcessEngine implements Engine {
   }
 
   private call<T>(method: EngineMethod, args: unknown[], control?: RunControl): Promise<T> {
-    if (this.stopped) return Promise.reject(new EngineProcessError(`The Backward Lens engine process stopped: ${this.stopped}.`));
+    if (this.stopped) return Promise.reject(stoppedError(this.stopped));
     const id = this.nextId++;
     const signal = control?.signal;
     return new Promise<T>((resolve, reject) => {
