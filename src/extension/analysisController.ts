@@ -20,6 +20,7 @@ import { revealToken } from './revealToken';
 import { saveResult } from './saveResult';
 import { withProgress, type Job } from './withProgress';
 import { describeDownload } from './engineSteps';
+import { EditController } from './editController';
 
 export class AnalysisController implements SurfaceActions, vscode.Disposable {
   private readonly panels: ResultPanels;
@@ -29,6 +30,7 @@ export class AnalysisController implements SurfaceActions, vscode.Disposable {
   /** The result last published, or restored into a panel after a reload. */
   private latest: Shown | undefined;
   private readonly subscription: vscode.Disposable;
+  readonly edits: EditController;
 
   /** `onEngineChange` hears when an engine has loaded or been dropped, or a result came in (the status bar shows the provider). */
   constructor(
@@ -37,6 +39,7 @@ export class AnalysisController implements SurfaceActions, vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
     private readonly onEngineChange: () => void,
   ) {
+    this.edits = new EditController(engines, (work, onStep, cancel) => this.withEngine(work, onStep, cancel), log);
     this.panels = new ResultPanels(extensionUri, this, log);
     this.resultsView = new ResultsViewProvider(extensionUri, this, log);
     this.resultEditor = new ResultEditorProvider(extensionUri, this, log);
@@ -156,7 +159,7 @@ export class AnalysisController implements SurfaceActions, vscode.Disposable {
   }
 
   /** Loads (or reuses) the engine the settings name and runs `work` on it inside one notification. */
-  private withEngine<T>(work: (engine: Engine, job: Job) => Promise<T>, onStep?: (step: string | undefined) => void): Promise<T | undefined> {
+  private withEngine<T>(work: (engine: Engine, job: Job) => Promise<T>, onStep?: (step: string | undefined) => void, cancel?: AbortSignal): Promise<T | undefined> {
     const settings = readSettings();
     return withProgress(
       this.log,
@@ -169,6 +172,7 @@ export class AnalysisController implements SurfaceActions, vscode.Disposable {
         return work(engine, job);
       },
       onStep,
+      cancel,
     );
   }
 

@@ -7,7 +7,7 @@ import { ResultSurface, type SurfaceActions } from './resultSurface';
 
 export const CUSTOM_EDITOR_VIEW_TYPE = 'backwardLens.resultEditor';
 
-/** The file is already saved and its model may not be loaded: show it, nothing more. */
+/** The file is already saved and its model may not be loaded: show it, and run edits only where its model is loaded (EditActions.canEdit). */
 const READ_ONLY: SurfaceCapabilities = { reanalyze: false, reveal: false, save: false, history: false };
 
 class ResultDocument implements vscode.CustomDocument {
@@ -33,7 +33,8 @@ export class ResultEditorProvider implements vscode.CustomReadonlyEditorProvider
   }
 
   resolveCustomEditor(document: ResultDocument, panel: vscode.WebviewPanel): void {
-    const surface = new ResultSurface(panel.webview, this.extensionUri, READ_ONLY, this.actions, this.log, { result: document.result });
+    const capabilities = { ...READ_ONLY, edit: this.actions.edits.canEdit(document.result) };
+    const surface = new ResultSurface(panel.webview, this.extensionUri, capabilities, this.actions, this.log, { result: document.result });
     this.surfaces.set(panel, surface);
     panel.onDidDispose(() => {
       surface.dispose();

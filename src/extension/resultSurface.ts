@@ -6,13 +6,17 @@
 import * as vscode from 'vscode';
 import {
   parseWebviewMessage,
+  type EditRunRequest,
   type HistoryEntry,
   type HostToWebview,
   type ResultOrigin,
   type ShowMessage,
   type SurfaceCapabilities,
+  type SweepRunRequest,
 } from '../protocol/messages';
+import { resultWithEdits } from '../result/savedEdits';
 import type { BackwardLensResult } from '../result/schema';
+import type { EditActions } from './editController';
 import { webviewHtml } from './html';
 import { savedLabel } from './saveResult';
 
@@ -33,10 +37,12 @@ export interface SurfaceActions {
   open(historyId: number, newPanel: boolean, from: ResultSurface): void;
   /** This session's results, for the page's list. */
   historyEntries(): HistoryEntry[];
+  /** The edit preview's runs. */
+  readonly edits: EditActions;
 }
 
 /** The panels and the results view: everything works there. */
-export const LIVE_CAPABILITIES: SurfaceCapabilities = { reanalyze: true, reveal: true, save: true, history: true };
+export const LIVE_CAPABILITIES: SurfaceCapabilities = { reanalyze: true, reveal: true, save: true, history: true, edit: true };
 
 /** Only the bundle folder is readable by the page. */
 export function bundleRoot(extensionUri: vscode.Uri): vscode.Uri {
@@ -140,11 +146,30 @@ export class ResultSurface implements vscode.Disposable {
         case 'reveal':
           if (shown && this.capabilities.reveal) await this.actions.reveal(shown, message.position);
           return;
+        case 'edit':
+        case 'sweep':
+          if (shown && this.capabilities.edit) await this.runEdit(shown, message);
+          return;
+        case 'cancel':
+          this.actions.edits.cancel(this);
+          return;
       }
     } catch (err) {
       const text = err instanceof Error ? err.message : String(err);
       this.log.error(`${message.type} failed: ${err instanceof Error && err.stack ? err.stack : text}`);
       this.post({ type: 'error', message: text, requestId: 'requestId' in message ? message.requestId : undefined });
+    }
+  }
+
+  /** Runs an edit or a sweep on `shown` and keeps it with the result, which Save then saves. */
+  private async runEdit(shown: Shown, message: EditRunRequest | SweepRunRequest): Promise<void> {
+    const { edits } = this.actions;
+    const runs = message.type === 'edit' ? await edits.edit(shown.result, message.choice, this) : await edits.sweep(shown.result, message.choice, this);
+    if (!runs) this.post({ type: 'error', message: 'Cancelled.', requestId: message.requestId });
+    else if (this.shown !== shown) this.post({ type: 'error', message: 'Another result was shown while the edit ran: run it again on this one.', requestId: message.requestId });
+    else {
+      this.shown = { ...shown, result: resultWithEdits(shown.result, runs) };
+      this.post({ type: 'edited', edits: runs, requestId: message.requestId });
     }
   }
 

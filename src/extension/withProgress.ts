@@ -18,11 +18,12 @@ export interface Job {
 
 class Cancelled extends Error {}
 
-/** Rejects as soon as the user presses Cancel, whether or not `work` heeds the abort. */
-function untilCancelled<T>(work: Promise<T>, token: vscode.CancellationToken): Promise<T> {
+/** Rejects as soon as the user cancels, whether or not `work` heeds the abort. */
+function untilCancelled<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const sub = token.onCancellationRequested(() => reject(new Cancelled()));
-    work.then(resolve, reject).finally(() => sub.dispose());
+    const onAbort = (): void => reject(new Cancelled());
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
 }
 
@@ -30,17 +31,20 @@ function untilCancelled<T>(work: Promise<T>, token: vscode.CancellationToken): P
  * Runs `work` inside the notification. Resolves undefined when the user cancels (an analysis
  * stops at its next step; a model load finishes in the background and its session is reused);
  * a failure is logged, shown with a Show Log button, and rethrown. `onStep` hears every step
- * too, and undefined once the work is over.
+ * too, and undefined once the work is over. `cancel` is a second Cancel button (the page's).
  */
 export async function withProgress<T>(
   log: vscode.LogOutputChannel,
   work: (job: Job) => Promise<T>,
   onStep?: (step: string | undefined) => void,
+  cancel?: AbortSignal,
 ): Promise<T | undefined> {
   try {
     return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: TITLE, cancellable: true }, (progress, token) => {
       const abort = new AbortController();
       token.onCancellationRequested(() => abort.abort());
+      if (cancel?.aborted) abort.abort();
+      cancel?.addEventListener('abort', () => abort.abort(), { once: true });
       const report = (message: string, increment?: number): void => {
         progress.report({ message, increment });
         onStep?.(message);
@@ -53,7 +57,7 @@ export async function withProgress<T>(
         percent += increment ?? 0;
         report(view.message, increment);
       };
-      return untilCancelled(work({ control: { signal: abort.signal, onProgress }, report }), token);
+      return untilCancelled(work({ control: { signal: abort.signal, onProgress }, report }), abort.signal);
     });
   } catch (err) {
     if (err instanceof Cancelled) {

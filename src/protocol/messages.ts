@@ -7,7 +7,8 @@
  * `show`. Later requests carry an id that the host echoes in its reply, so the UI can tell a
  * stale answer from the one it is waiting for.
  */
-import type { BackwardLensResult } from '../result/schema';
+import type { EditMethod } from '../engine/api';
+import type { BackwardLensResult, SavedEdits } from '../result/schema';
 import { EMPHASES, type Emphasis } from '../result/view';
 
 /** Where the analysed text came from, so a token click can be mapped back into the editor. */
@@ -28,6 +29,8 @@ export interface SurfaceCapabilities {
   save: boolean;
   /** The host keeps this session's results: the page lists them and opens one here or in a new panel. */
   history: boolean;
+  /** The host can run edit previews and sweeps on the result's prompt (absent: it cannot). */
+  edit?: boolean;
 }
 
 export interface ShowMessage {
@@ -72,7 +75,14 @@ export interface SavedMessage {
   requestId?: number;
 }
 
-export type HostToWebview = ShowMessage | BusyMessage | ErrorMessage | SavedMessage | HistoryMessage;
+/** The answer to an edit or a sweep: the shown result's edits, the new run last. */
+export interface EditedMessage {
+  type: 'edited';
+  edits: SavedEdits;
+  requestId?: number;
+}
+
+export type HostToWebview = ShowMessage | BusyMessage | ErrorMessage | SavedMessage | HistoryMessage | EditedMessage;
 
 export interface ReadyMessage {
   type: 'ready';
@@ -102,7 +112,38 @@ export interface OpenRequest {
   newPanel: boolean;
 }
 
-export type WebviewToHost = ReadyMessage | SaveRequest | RevealRequest | ReanalyzeRequest | OpenRequest;
+/** An in-memory edit of the shown result's prompt toward its target, read out on the prompt and its neighbours. */
+export interface EditChoice {
+  method: EditMethod;
+  layers: number[];
+  eta: number;
+  neighbours: string[];
+}
+
+export interface EditRunRequest {
+  type: 'edit';
+  requestId: number;
+  choice: EditChoice;
+}
+
+/** Per layer, the smallest η of the grid that makes the target the argmax. */
+export interface SweepChoice {
+  method: EditMethod;
+  etas: number[];
+}
+
+export interface SweepRunRequest {
+  type: 'sweep';
+  requestId: number;
+  choice: SweepChoice;
+}
+
+/** Stops the edit or sweep this surface is running. */
+export interface CancelRequest {
+  type: 'cancel';
+}
+
+export type WebviewToHost = ReadyMessage | SaveRequest | RevealRequest | ReanalyzeRequest | OpenRequest | EditRunRequest | SweepRunRequest | CancelRequest;
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 
@@ -126,6 +167,13 @@ export function parseWebviewMessage(raw: unknown): WebviewToHost | undefined {
         : undefined;
     case 'open':
       return isInt(m.historyId) && typeof m.newPanel === 'boolean' ? { type: 'open', historyId: m.historyId, newPanel: m.newPanel } : undefined;
+    case 'edit':
+    case 'sweep': {
+      const choice = m.type === 'edit' ? parseEditChoice(m.choice) : parseSweepChoice(m.choice);
+      return isInt(m.requestId) && choice ? ({ type: m.type, requestId: m.requestId, choice } as EditRunRequest | SweepRunRequest) : undefined;
+    }
+    case 'cancel':
+      return { type: 'cancel' };
     default:
       return undefined;
   }
@@ -147,6 +195,10 @@ export function parseHostMessage(raw: unknown): HostToWebview | undefined {
       return typeof m.label === 'string' ? (m as unknown as SavedMessage) : undefined;
     case 'history':
       return Array.isArray(m.entries) && m.entries.every((e) => isInt(e?.id) && typeof e?.label === 'string') ? (m as unknown as HistoryMessage) : undefined;
+    case 'edited': {
+      const edits = m.edits as Partial<SavedEdits> | undefined;
+      return Array.isArray(edits?.previews) && Array.isArray(edits?.sweeps) ? (m as unknown as EditedMessage) : undefined;
+    }
     default:
       return undefined;
   }
@@ -197,4 +249,26 @@ export function parsePersistedState(raw: unknown): PersistedState | undefined {
 export function parseOrigin(raw: unknown): ResultOrigin | undefined {
   const o = raw as Partial<ResultOrigin> | null | undefined;
   return typeof o?.uri === 'string' && isInt(o.offset) ? { uri: o.uri, offset: o.offset } : undefined;
+}
+
+/** Typed as a record so that a new edit method must be listed here too. */
+const EDIT_METHOD_NAMES: Record<EditMethod, true> = { 'forward-shift': true, sgd: true };
+/** A page asks for a handful of layers and prompts; the engine checks them against the model. */
+const MAX_CHOICE_ITEMS = 1024;
+const MAX_PROMPT_CHARS = 1 << 20;
+
+const isMethod = (v: unknown): v is EditMethod => typeof v === 'string' && Object.hasOwn(EDIT_METHOD_NAMES, v);
+const isPositive = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
+const isListOf = <T>(v: unknown, item: (x: unknown) => x is T): v is T[] => Array.isArray(v) && v.length <= MAX_CHOICE_ITEMS && v.every(item);
+const isPrompt = (v: unknown): v is string => typeof v === 'string' && v.length <= MAX_PROMPT_CHARS;
+
+function parseEditChoice(raw: unknown): EditChoice | undefined {
+  const c = raw as Partial<EditChoice> | null | undefined;
+  if (!isMethod(c?.method) || !isListOf(c.layers, isInt) || !isPositive(c.eta) || !isListOf(c.neighbours, isPrompt)) return undefined;
+  return { method: c.method, layers: c.layers, eta: c.eta, neighbours: c.neighbours };
+}
+
+function parseSweepChoice(raw: unknown): SweepChoice | undefined {
+  const c = raw as Partial<SweepChoice> | null | undefined;
+  return isMethod(c?.method) && isListOf(c.etas, isPositive) && c.etas.length > 0 ? { method: c.method, etas: c.etas } : undefined;
 }

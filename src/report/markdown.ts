@@ -22,6 +22,7 @@ import {
   type FactPart,
   type GridName,
 } from '../result/view';
+import { editSections } from './editSections';
 
 /**
  * A token as an inline code span that survives Markdown tables: pipes are escaped (GFM splits
@@ -99,6 +100,6 @@ export function renderMarkdownReport(result: BackwardLensResult): string {
     const ff2 = layer.ff2.norms[last] === 0 ? 'no gradient reaches here' : scored(layer.ff2.bottom[last] ?? []);
     out.push(`- **Layer ${layer.layer}** — FF1 top: ${scored(layer.ff1.top[last] ?? [])}; FF2 bottom: ${ff2}`);
   }
-  out.push('');
+  out.push('', ...editSections(result));
   return out.join('\n');
 }

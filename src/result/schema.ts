@@ -1,8 +1,11 @@
 /**
  * The `*.blens.json` result format: what the engine returns, the panel shows and the extension
  * saves. Plain data only, so every stage can pass it on as is. "backward-lens/2" adds the
- * optional neuron view and gradient check; "backward-lens/1" files (without them) still open.
+ * optional neuron view, gradient check and edit previews; "backward-lens/1" files (without them)
+ * still open.
  */
+import type { EditResult, EditSweepResult } from '../engine/api';
+
 export const RESULT_SCHEMA = 'backward-lens/2';
 export const RESULT_SCHEMAS = ['backward-lens/1', RESULT_SCHEMA] as const;
 
@@ -191,4 +194,12 @@ export interface BackwardLensResult {
   neurons?: NeuronView;
   /** backward-lens/2, when asked: the factors' gradient against finite differences, per layer. */
   check?: GradientCheck;
+  /** backward-lens/2, when run in the panel: the edit previews and sweeps of this result, oldest first. */
+  edits?: SavedEdits;
+}
+
+/** Edits run from a result: in memory only, so the model's weights were never changed. */
+export interface SavedEdits {
+  previews: EditResult[];
+  sweeps: EditSweepResult[];
 }

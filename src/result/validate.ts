@@ -12,6 +12,7 @@ import Ajv from 'ajv';
 import schema1 from './backward-lens-1.schema.json';
 import schema2 from './backward-lens-2.schema.json';
 import { RESULT_SCHEMA, RESULT_SCHEMAS, type BackwardLensResult } from './schema';
+import { editsProblem } from './validateEdits';
 
 const ajv = new Ajv({ allErrors: false }).addSchema(schema1);
 const validators = { 'backward-lens/1': ajv.getSchema(schema1.$id)!, [RESULT_SCHEMA]: ajv.compile(schema2) };
@@ -67,6 +68,8 @@ export function validateResult(data: unknown): BackwardLensResult {
   if (positions.some((p) => p.position >= n)) {
     throw new ResultFormatError(`Damaged Backward Lens result: a neuron's contributing position is not one of the ${n} tokens.`);
   }
+  const edits = editsProblem(result, RESULT_LIMITS);
+  if (edits) throw new ResultFormatError(`Damaged Backward Lens result: ${edits}.`);
   return result;
 }
 

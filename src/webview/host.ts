@@ -1,18 +1,20 @@
 /**
  * Messaging with the extension host. A request gets a fresh id and a Promise that the host's
- * answer with the same id settles: `save` is answered by `saved`, `reanalyze` by `show`, either
- * by `error`. Other messages are notices for the page. No DOM here, so it tests in Node.
+ * answer with the same id settles: `save` is answered by `saved`, `reanalyze` by `show`, `edit`
+ * and `sweep` by `edited`, any of them by `error`. Other messages are notices for the page. No DOM here, so it tests in Node.
  */
-import type { HostToWebview, SavedMessage, ShowMessage, WebviewToHost } from '../protocol/messages';
+import type { EditChoice, EditedMessage, HostToWebview, SavedMessage, ShowMessage, SweepChoice, WebviewToHost } from '../protocol/messages';
 
 /** A request as the page asks it; `Host` adds the id. */
-export type Asked = { type: 'save' } | { type: 'reanalyze'; normalized: boolean };
+export type Asked = { type: 'save' } | { type: 'reanalyze'; normalized: boolean } | { type: 'edit'; choice: EditChoice } | { type: 'sweep'; choice: SweepChoice };
 
 interface Answers {
   save: SavedMessage;
   reanalyze: ShowMessage;
+  edit: EditedMessage;
+  sweep: EditedMessage;
 }
-const ANSWER_TYPE = { save: 'saved', reanalyze: 'show' } as const;
+const ANSWER_TYPE = { save: 'saved', reanalyze: 'show', edit: 'edited', sweep: 'edited' } as const;
 
 interface Waiter {
   asked: Asked['type'];

@@ -10,6 +10,8 @@
 import { parseHostMessage, type HostToWebview, type PersistedState, type WebviewToHost } from '../protocol/messages';
 import { createChartSection } from './chartSection';
 import { createDetails } from './details';
+import { createEditPreview } from './editPreview';
+import { revertedView, runningView, type EditActions, type EditRun } from './editState';
 import { h } from './dom';
 import { createGrid } from './grid';
 import { createHeader } from './header';
@@ -54,6 +56,20 @@ const actions: Actions = {
   openResult: (historyId, newPanel) => host.post({ type: 'open', historyId, newPanel }),
 };
 
+/** An edit or a sweep: the page marks it running (for Cancel) until the host answers. */
+function askEdit(asked: Asked & { type: EditRun }, progress: string): void {
+  const { show, edit } = store.state;
+  if (show) store.set({ edit: runningView(edit, asked.type, show) });
+  ask(asked, progress);
+}
+
+const editActions: EditActions = {
+  runEdit: (choice) => askEdit({ type: 'edit', choice }, 'Running the edit…'),
+  runSweep: (choice) => askEdit({ type: 'sweep', choice }, 'Sweeping layers × η…'),
+  revert: () => store.state.edit && store.set({ edit: revertedView(store.state.edit) }),
+  cancel: () => host.post({ type: 'cancel' }),
+};
+
 const details = createDetails();
 const header = createHeader();
 const historyBar = createHistoryBar(actions);
@@ -61,7 +77,8 @@ const toolbar = createToolbar(actions);
 const howToRead = createHowToRead();
 const grids = [createGrid('ff1', actions, details), createGrid('ff2', actions, details)];
 const chart = createChartSection();
-const parts = [header, historyBar, toolbar, howToRead, ...grids, chart, details];
+const editPreview = createEditPreview(editActions);
+const parts = [header, historyBar, toolbar, howToRead, ...grids, chart, editPreview, details];
 const panel = [
   header.element,
   historyBar.element,
@@ -69,6 +86,7 @@ const panel = [
   howToRead.element,
   h('section', { class: 'grids', 'aria-label': 'Vocabulary projections' }, ...grids.map((g) => g.element)),
   chart.element,
+  editPreview.element,
   details.element,
 ];
 const problem = h('p', { class: 'empty error', role: 'alert' });

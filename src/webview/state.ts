@@ -12,6 +12,7 @@ import {
   type Reading,
   type ShowMessage,
 } from '../protocol/messages';
+import { editedView, editViewFor, persistedShow, type EditView } from './editState';
 
 export interface Status {
   text: string;
@@ -27,6 +28,8 @@ export interface PageState extends PersistedState {
   waiting: number;
   /** This session's results, most recent first, where the host keeps them. */
   history: HistoryEntry[];
+  /** The edit preview's runs and what it shows (editState). */
+  edit?: EditView;
 }
 
 /** The state while a result is shown: what each part of the panel draws from. */
@@ -78,9 +81,10 @@ export class Store {
   set(changes: Partial<PageState>): void {
     const before = this.current;
     this.current = { ...before, ...changes };
-    const { version, show, reading, selectedPosition, layout } = this.current;
-    if (show !== before.show || reading !== before.reading || selectedPosition !== before.selectedPosition || layout !== before.layout) {
-      this.storage.setState({ version, show, reading, selectedPosition, ...(layout ? { layout } : {}) });
+    const { version, show, reading, selectedPosition, layout, edit } = this.current;
+    const editsChanged = edit?.edits !== before.edit?.edits;
+    if (show !== before.show || reading !== before.reading || selectedPosition !== before.selectedPosition || layout !== before.layout || editsChanged) {
+      this.storage.setState({ version, show: persistedShow(show, edit), reading, selectedPosition, ...(layout ? { layout } : {}) });
     }
     this.onChange(this.current);
   }
@@ -96,16 +100,19 @@ export function changesFor(state: PageState, message: HostToWebview): Partial<Pa
         selectedPosition: selected !== undefined && selected < message.result.tokens.length ? selected : undefined,
         status: undefined,
         busyStep: undefined,
+        edit: editViewFor(message),
       };
     }
     case 'busy':
       return { busyStep: message.step };
     case 'error':
-      return { busyStep: undefined, status: { text: message.message, error: true } };
+      return { busyStep: undefined, status: { text: message.message, error: true }, ...(state.edit ? { edit: { ...state.edit, running: undefined } } : {}) };
     case 'saved':
       return { status: { text: `Saved ${message.label}` } };
     case 'history':
       return { history: message.entries };
+    case 'edited':
+      return { edit: editedView(message), status: undefined };
   }
 }
 
