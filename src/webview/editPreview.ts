@@ -57,6 +57,8 @@ function readoutTable(preview: EditResult, reverted: boolean): HTMLElement {
   );
 }
 
+const READOUT_LEGEND = 'Rank: how many tokens are more probable than the target (none: it is the argmax; ▲ where the edit made it so). Framed: the target’s token; bold: a token the edit brought into the top-k.';
+
 function previewNote(preview: EditResult, reverted: boolean): string {
   if (reverted) return `Reverted: the original read-out is shown again. ${revertNote(preview)}`;
   if (preview.skipped) return `Skipped: ${preview.skipped}`;
@@ -139,7 +141,12 @@ export function createEditPreview(actions: EditActions): Part {
     const preview = view.edits.previews.at(-1);
     previewOut.replaceChildren(
       ...(preview
-        ? [h('h3', {}, previewTitle(preview)), h('p', { id: 'edit-note', class: view.reverted ? 'edit-note reverted' : 'edit-note' }, previewNote(preview, view.reverted)), readoutTable(preview, view.reverted)]
+        ? [
+            h('h3', {}, previewTitle(preview)),
+            h('p', { id: 'edit-note', class: view.reverted ? 'edit-note reverted' : 'edit-note' }, previewNote(preview, view.reverted)),
+            readoutTable(preview, view.reverted),
+            ...(view.reverted ? [] : [h('p', { class: 'hint' }, READOUT_LEGEND)]),
+          ]
         : []),
     );
     const last = view.edits.sweeps.at(-1);
@@ -161,7 +168,7 @@ export function createEditPreview(actions: EditActions): Part {
     h('div', { class: 'edit-form' }, run, revert, cancel),
     problem,
     previewOut,
-    h('h3', {}, 'Sweep: the smallest η per layer'),
+    h('h3', { class: 'sweep-heading' }, 'Sweep: the smallest η per layer'),
     h('div', { class: 'edit-form' }, field('η grid', grid, 'one layer at a time, each value of the grid in turn'), sweep),
     sweepOut,
   );

@@ -23,9 +23,10 @@ export function editViewFor(show: ShowMessage): EditView {
   return { edits: show.result.edits ?? NO_EDITS, reverted: false };
 }
 
-/** The host's answer to a run: its edits, the new one shown as it came out. */
-export function editedView(message: EditedMessage): EditView {
-  return { edits: message.edits, reverted: false };
+/** The host's answer to a run: its edits, a new preview shown as it came out; a sweep leaves a revert as it was. */
+export function editedView(message: EditedMessage, before: EditView | undefined): EditView {
+  const latest = (edits: SavedEdits | undefined) => JSON.stringify(edits?.previews.at(-1) ?? null);
+  return { edits: message.edits, reverted: before?.reverted === true && latest(before.edits) === latest(message.edits) };
 }
 
 export const runningView = (view: EditView | undefined, running: EditRun | undefined, show: ShowMessage): EditView => ({

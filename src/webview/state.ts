@@ -112,7 +112,7 @@ export function changesFor(state: PageState, message: HostToWebview): Partial<Pa
     case 'history':
       return { history: message.entries };
     case 'edited':
-      return { edit: editedView(message), status: undefined };
+      return { edit: editedView(message, state.edit), status: undefined };
   }
 }
 

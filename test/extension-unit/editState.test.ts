@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { PersistedState, ShowMessage } from '../../src/protocol/messages';
 import { revertedView, runningView } from '../../src/webview/editState';
 import { changesFor, Store } from '../../src/webview/state';
-import { fixturePreview, resultWithFixtureEdits } from '../support/editFixtures';
+import { fixturePreview, fixtureSweep, resultWithFixtureEdits } from '../support/editFixtures';
 import { fixtureResult } from '../support/fixtureResult';
 
 const capabilities = { reanalyze: true, reveal: true, save: true, history: true, edit: true };
@@ -44,6 +44,18 @@ test('revert shows the original read-out again and keeps the edits that ran', ()
   store.set({ edit: revertedView(store.state.edit!) });
   assert.equal(store.state.edit?.reverted, true);
   assert.equal(store.state.edit?.edits, edits);
+});
+
+test('a sweep answered after a revert leaves the original read-out shown; a new preview shows its own', () => {
+  const { store } = page();
+  const edits = { previews: [fixturePreview()], sweeps: [] };
+  store.set(changesFor(store.state, { type: 'edited', edits }));
+  store.set({ edit: revertedView(store.state.edit!) });
+  const swept = structuredClone({ ...edits, sweeps: [fixtureSweep()] });
+  store.set(changesFor(store.state, { type: 'edited', edits: swept }));
+  assert.equal(store.state.edit?.reverted, true);
+  store.set(changesFor(store.state, { type: 'edited', edits: { ...swept, previews: [...swept.previews, fixturePreview({ eta: 1 })] } }));
+  assert.equal(store.state.edit?.reverted, false);
 });
 
 test('the page persists the result with its edits, so a reloaded panel shows them again', () => {
