@@ -14,6 +14,7 @@ import type { EditActions, EditView } from './editState';
 import { h, tokenChip } from './dom';
 import { busyText, type Part, type ShownState } from './state';
 import { sweepChart } from './sweepChart';
+import { segmented, type Choice } from './toolbar';
 
 function field(label: string, input: HTMLElement, hint?: string): HTMLElement {
   return h('label', { class: 'edit-field' }, h('span', { class: 'toolbar-label' }, label), input, hint ? h('span', { class: 'hint' }, hint) : undefined);
@@ -65,18 +66,7 @@ function previewNote(preview: EditResult, reverted: boolean): string {
   return `Loss on the prompt ${formatNumber(preview.loss.before)} → ${formatNumber(preview.loss.after)}. ${revertNote(preview)}`;
 }
 
-/** A radio group of plain buttons for the method, as the toolbar's. */
-function methodChoice(choose: (method: EditMethod) => void): { element: HTMLElement; check(method: EditMethod): void } {
-  const methods = Object.keys(EDIT_METHOD_LABELS) as EditMethod[];
-  const buttons = methods.map((m) => h('button', { type: 'button', role: 'radio', id: `edit-method-${m}` }, EDIT_METHOD_LABELS[m]));
-  buttons.forEach((b, i) => b.addEventListener('click', () => choose(methods[i])));
-  return {
-    element: h('div', { role: 'radiogroup', class: 'segmented', 'aria-label': 'Edit method' }, ...buttons),
-    check(method) {
-      buttons.forEach((b, i) => b.setAttribute('aria-checked', String(methods[i] === method)));
-    },
-  };
-}
+const METHODS: Choice<EditMethod>[] = (Object.keys(EDIT_METHOD_LABELS) as EditMethod[]).map((m) => ({ value: m, id: `edit-method-${m}`, label: EDIT_METHOD_LABELS[m] }));
 
 export function createEditPreview(actions: EditActions): Part {
   let current: ShownState | undefined;
@@ -92,7 +82,7 @@ export function createEditPreview(actions: EditActions): Part {
     if ('value' in read) use(read.value);
   };
 
-  const methods = methodChoice((m) => {
+  const methods = segmented('Edit method', METHODS, (m) => {
     method = m;
     methods.check(m);
   });

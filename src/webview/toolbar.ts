@@ -11,7 +11,7 @@ import { busyText, type Actions, type Part, type ShownState } from './state';
 
 const ARROWS = ['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown'];
 
-interface Choice<T> {
+export interface Choice<T> {
   value: T;
   id: string;
   label: string;
@@ -19,7 +19,7 @@ interface Choice<T> {
 }
 
 /** A radio group of buttons; arrow keys move the choice, as in a native radio group. */
-function segmented<T>(label: string, choices: Choice<T>[], choose: (value: T) => void): { element: HTMLElement; buttons: HTMLButtonElement[]; check(value: T): void } {
+export function segmented<T>(label: string, choices: Choice<T>[], choose: (value: T) => void): { element: HTMLElement; buttons: HTMLButtonElement[]; check(value: T): void } {
   const buttons = choices.map((c) => h('button', { type: 'button', role: 'radio', id: c.id, title: c.title }, c.label));
   let checked = 0;
   buttons.forEach((button, i) => {
