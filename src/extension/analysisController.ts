@@ -113,6 +113,12 @@ export class AnalysisController implements SurfaceActions, vscode.Disposable {
     else from.show(shown);
   }
 
+  edited(shown: Shown): void {
+    if (shown.historyId === undefined) return;
+    this.history.replace({ ...shown, historyId: shown.historyId });
+    if (this.latest?.historyId === shown.historyId) this.latest = shown;
+  }
+
   historyEntries(): HistoryEntry[] {
     return this.history.entries();
   }

@@ -19,6 +19,11 @@ export class ResultHistory<T extends { result: BackwardLensResult }> {
     return entry;
   }
 
+  /** Puts `item` in place of the kept entry with its id (a result that gained edits); gone entries stay gone. */
+  replace(item: T & { historyId: number }): void {
+    this.kept = this.kept.map((entry) => (entry.historyId === item.historyId ? item : entry));
+  }
+
   get(historyId: number): (T & { historyId: number }) | undefined {
     return this.kept.find((entry) => entry.historyId === historyId);
   }

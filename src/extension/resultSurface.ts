@@ -39,6 +39,8 @@ export interface SurfaceActions {
   historyEntries(): HistoryEntry[];
   /** The edit preview's runs. */
   readonly edits: EditActions;
+  /** `shown` gained edits in a surface: it replaces the kept result it came from. */
+  edited(shown: Shown): void;
 }
 
 /** The panels and the results view: everything works there. */
@@ -169,6 +171,7 @@ export class ResultSurface implements vscode.Disposable {
     else if (this.shown !== shown) this.post({ type: 'error', message: 'Another result was shown while the edit ran: run it again on this one.', requestId: message.requestId });
     else {
       this.shown = { ...shown, result: resultWithEdits(shown.result, runs) };
+      this.actions.edited(this.shown);
       this.post({ type: 'edited', edits: runs, requestId: message.requestId });
     }
   }

@@ -19,6 +19,18 @@ test('the session’s results stay reachable, most recent first, the latest 20',
   assert.equal(history.get(1), undefined);
 });
 
+test('a result that gained edits replaces its kept entry, under the same id', () => {
+  const history = new ResultHistory<{ result: ReturnType<typeof fixtureResult> }>();
+  const kept = history.keep({ result: fixtureResult() });
+  history.keep({ result: fixtureResult() });
+  const edited = { ...kept, result: fixtureResult({ target: ' Tom' }) };
+  history.replace(edited);
+  assert.equal(history.get(kept.historyId), edited);
+  assert.deepEqual(history.entries().map((e) => e.id), [2, 1]);
+  history.replace({ ...edited, historyId: 99 });
+  assert.equal(history.get(99), undefined, 'an entry no longer kept is not brought back');
+});
+
 test('a restored panel’s result is validated like an opened file before anything is drawn', () => {
   const show = { type: 'show', result: JSON.parse(JSON.stringify(fixtureResult())), capabilities: {}, origin: { uri: 'file:///a.txt', offset: 2 } };
   const ok = restoredShown({ version: 1, reading: 'update', show });
