@@ -2,12 +2,14 @@
  * End-to-end test of the panel's edit preview and sweep in a real VS Code build (code-server)
  * in a real browser, as panel.e2e.ts drives it:
  *   select "Once upon a time, there was a little girl named" → Analyze Selection → target "Tom"
- *   on stories260K → open the edit preview → add two neighbour prompts and remove one → run the
- *   paper's forward-pass shift at layer 4, η 0.3 (the CLI's `edit` says it makes " T" the
- *   argmax) → the before/after read-outs in the DOM equal the CLI's JSON for the same edit →
+ *   on stories260K → open the edit preview → add two neighbour prompts and remove one → one SGD
+ *   step on layers 3 and 4, then the paper's forward-pass shift at layer 4, η 0.3 (the CLI's
+ *   `edit` says it makes " T" the argmax) → the before/after read-outs in the DOM equal the
+ *   CLI's JSON for the same edits →
  *   Revert → the original read-out is back (the model's own top-k, as the analysis predicted)
  *   → a sweep over the default η grid → its chart and table equal the CLI's `edit --sweep` →
- *   Save → the file holds both runs → reopen it in the custom editor → both are shown again.
+ *   Save → the file holds the two previews and the sweep → reopen it in the custom editor → the
+ *   latest preview and the sweep are shown again.
  * Screenshots go to artifacts/edit-<theme>-*.png.
  *
  * Run: `npm run test:e2e:edit`. Prints a closing `N passed, N failed` line and exits non-zero
@@ -20,7 +22,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Frame, Page } from 'playwright-core';
 import type { EditResult, EditSweepResult, NextTokenReadout } from '../../src/engine/api';
-import { rankWords, smallestEtaWords } from '../../src/result/editView';
+import { previewTitle, rankWords, smallestEtaWords } from '../../src/result/editView';
 import { validateResult } from '../../src/result/validate';
 import { formatProb, visibleToken } from '../../src/result/view';
 import { DEFAULT_ETA_GRID } from '../../src/webview/editForm';
@@ -38,6 +40,7 @@ const PARAPHRASE = 'Once upon a time, there was a little boy named';
 const UNRELATED = 'The sun was hot and the sky was';
 const REMOVED = 'This neighbour is added and removed again';
 const EDIT = { method: 'forward-shift', layer: 4, eta: 0.3 } as const;
+const SGD = { layers: [3, 4], eta: 1 } as const;
 const PANEL_TIMEOUT = 180_000;
 const THEMES: Record<string, string> = { dark: 'Default Dark Modern', light: 'Default Light Modern', hc: 'Default High Contrast' };
 
@@ -45,16 +48,24 @@ const root = repoRoot();
 const results: { name: string; outcome: 'pass' | 'fail' | 'skip' }[] = [];
 
 /** What the CLI says the same edit and sweep do: the reference the panel must show. */
-function cliRuns(): { edit: EditResult; sweep: EditSweepResult } {
+interface Reference {
+  sgd: EditResult;
+  edit: EditResult;
+  sweep: EditSweepResult;
+}
+
+function cliRuns(): Reference {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'blens-edit-e2e-'));
   const cli = (args: string[], file: string) => {
-    execFileSync(process.execPath, [path.join(root, 'out', 'src', 'cli', 'main.js'), 'edit', '--prompt', PROMPT, '--target', TARGET, '--method', EDIT.method, ...args, '--json', file], { stdio: 'pipe' });
+    execFileSync(process.execPath, [path.join(root, 'out', 'src', 'cli', 'main.js'), 'edit', '--prompt', PROMPT, '--target', TARGET, ...args, '--json', file], { stdio: 'pipe' });
     return JSON.parse(fs.readFileSync(file, 'utf8'));
   };
-  const edit = cli(['--layer', String(EDIT.layer), '--eta', String(EDIT.eta), '--neighbour', PARAPHRASE, '--neighbour', UNRELATED], path.join(dir, 'edit.json'));
-  const sweep = cli(['--sweep', '--eta', DEFAULT_ETA_GRID.join(',')], path.join(dir, 'sweep.json'));
+  const neighbours = ['--neighbour', PARAPHRASE, '--neighbour', UNRELATED];
+  const sgd = cli(['--method', 'sgd', '--layers', SGD.layers.join(','), '--eta', String(SGD.eta), ...neighbours], path.join(dir, 'sgd.json'));
+  const edit = cli(['--method', EDIT.method, '--layer', String(EDIT.layer), '--eta', String(EDIT.eta), ...neighbours], path.join(dir, 'edit.json'));
+  const sweep = cli(['--method', EDIT.method, '--sweep', '--eta', DEFAULT_ETA_GRID.join(',')], path.join(dir, 'sweep.json'));
   fs.rmSync(dir, { recursive: true, force: true });
-  return { edit, sweep };
+  return { sgd, edit, sweep };
 }
 
 interface ShownRow {
@@ -133,7 +144,20 @@ async function reopen(page: Page, file: string, selector: string): Promise<Frame
   return findWebviewFrame(page, selector, 90_000, inEditorArea);
 }
 
-async function runTheme(themeKey: string, reference: { edit: EditResult; sweep: EditSweepResult }): Promise<void> {
+/** Runs the edit the form holds and waits for its read-outs, titled `preview`'s title. */
+async function runEdit(frame: Frame, preview: EditResult): Promise<ShownRow[]> {
+  await frame.click('#edit-run');
+  const title = previewTitle(preview);
+  await failFastOnErrorToast(
+    frame.page(),
+    until(() => frame.locator('#edit-preview-out h3').textContent().catch(() => null), (text) => text === title, PANEL_TIMEOUT, (text) => `the preview is titled "${text}", expected "${title}"`),
+  );
+  const rows = await readRows(frame);
+  sameRows(rows, preview.prompts.flatMap((p, i) => [expectedRow(i, 'before', p.before), expectedRow(i, 'after', p.after)]), title);
+  return rows;
+}
+
+async function runTheme(themeKey: string, reference: Reference): Promise<void> {
   const theme = THEMES[themeKey];
   if (!theme) throw new Error(`unknown theme ${themeKey}`);
   const workspace = copyToTemp(path.join(root, 'test', 'e2e', 'workspace'), 'blens-edit-e2e-ws-');
@@ -198,15 +222,20 @@ async function runTheme(themeKey: string, reference: { edit: EditResult; sweep: 
       if (JSON.stringify(listed) !== JSON.stringify([PARAPHRASE, UNRELATED])) throw new Error(`neighbours listed: ${JSON.stringify(listed)}`);
     });
 
+    await step(`one SGD step on layers ${SGD.layers.join(', ')}, η ${SGD.eta}: the read-outs equal the CLI's`, async () => {
+      const f = frame!;
+      await f.click('#edit-method-sgd');
+      await f.fill('#edit-layers', SGD.layers.join(', '));
+      await f.fill('#edit-eta', String(SGD.eta));
+      await runEdit(f, reference.sgd);
+    });
+
     await step(`a forward-pass shift at layer ${EDIT.layer}, η ${EDIT.eta} makes the target the argmax; the read-outs equal the CLI's`, async () => {
       const f = frame!;
       await f.click(`#edit-method-${EDIT.method}`);
+      await f.fill('#edit-layers', String(EDIT.layer));
       await f.fill('#edit-eta', String(EDIT.eta));
-      await f.click('#edit-run');
-      const page = browser!.page;
-      const rows = await failFastOnErrorToast(page, until(() => readRows(f), (r) => r.length === 6, PANEL_TIMEOUT, (r) => `the read-outs show ${r.length} rows, expected 6`));
-      const expected = reference.edit.prompts.flatMap((p, i) => [expectedRow(i, 'before', p.before), expectedRow(i, 'after', p.after)]);
-      sameRows(rows, expected, 'the edit');
+      await runEdit(f, reference.edit);
       if (reference.edit.prompts[0].after.targetRank !== 0) throw new Error('the CLI says this edit does not make the target the argmax: pick another');
       const argmax = await f.locator('#edit-readouts tr.became-argmax[data-prompt="0"]').count();
       if (argmax !== 1) throw new Error('the prompt\'s after row is not marked as having made the target the argmax');
@@ -247,7 +276,7 @@ async function runTheme(themeKey: string, reference: { edit: EditResult; sweep: 
       await shootSection(f, '#edit-panel', `edit-${themeKey}-sweep`);
     });
 
-    await step('Save writes both runs with the result (backward-lens/2, valid) and the report lists them', async () => {
+    await step('Save writes the two previews and the sweep with the result (backward-lens/2, valid) and the report lists them', async () => {
       await frame!.click('#save-result');
       const dir = path.join(workspace, 'backward-lens');
       const files = await until(async () => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.blens.json')) : []), (f) => f.length > 0, 60_000, () => `no *.blens.json in ${dir}`);
@@ -255,11 +284,11 @@ async function runTheme(themeKey: string, reference: { edit: EditResult; sweep: 
       await sleep(300);
       const saved = validateResult(JSON.parse(fs.readFileSync(savedFile, 'utf8')));
       if (saved.target !== TARGET) throw new Error(`saved target "${saved.target}", the CLI ran "${TARGET}"`);
-      const [preview] = saved.edits?.previews ?? [];
-      if (saved.edits?.previews.length !== 1 || saved.edits.sweeps.length !== 1) throw new Error(`saved edits: ${JSON.stringify(saved.edits).slice(0, 200)}`);
-      if (JSON.stringify(preview.prompts) !== JSON.stringify(reference.edit.prompts)) throw new Error('the saved preview differs from the CLI\'s');
+      const previews = saved.edits?.previews ?? [];
+      if (previews.length !== 2 || saved.edits?.sweeps.length !== 1) throw new Error(`saved edits: ${JSON.stringify(saved.edits).slice(0, 200)}`);
+      if (previews.some((p, i) => JSON.stringify(p.prompts) !== JSON.stringify([reference.sgd, reference.edit][i].prompts))) throw new Error('a saved preview differs from the CLI\'s');
       const report = fs.readFileSync(savedFile.replace(/\.blens\.json$/, '.md'), 'utf8');
-      if (!report.includes('## Edit previews') || !report.includes('### Forward-pass shift at layer 4, η = 0.3')) throw new Error('the report does not list the edit');
+      if (![reference.sgd, reference.edit].every((p) => report.includes(`### ${previewTitle(p)}`))) throw new Error('the report does not list both edits');
     });
 
     await step('reopening the .blens.json in the custom editor shows the edit and the sweep again', async () => {
