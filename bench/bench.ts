@@ -6,7 +6,9 @@
  *
  * With the 1B Llama-shaped model in float32 and bfloat16 (issue 10) against the floor of its work.
  *
- * Options: --quick (GPT-2 without T=256, no 1B model), --only gpt2,roof,stories,llama1b,profile, --profile (adds the
+ * With GPT-2-small done the PyTorch way (torchBaseline.py), against the engine warm and a one-shot CLI (issue 10).
+ *
+ * Options: --quick (GPT-2 without T=256, no 1B model, no PyTorch), --only gpt2,roof,stories,llama1b,torch,profile, --profile (adds the
  * per-node onnxruntime profile of GPT-2 at T=32), --runs N (warm runs, ≥5), --tokens 8,32
  * (GPT-2 prompt lengths), --cache-dir DIR, --out FILE.
  */
@@ -20,6 +22,7 @@ import { ProfileRow } from './profile';
 import { ensureLlamaModels, LLAMA_DTYPES, LLAMA_TOKENS, llamaDir, llamaFloor, memoryBandwidthGBs } from './llamaBench';
 import { ROOF_VARIANTS, RoofTiming } from './roof';
 import { MB } from './stats';
+import { measureCli, measureTorch, TORCH_ONE_SHOT_TOKENS, TORCH_WARM_TOKENS, torchPython, type CliRun, type TorchRun } from './torchBench';
 import type { EngineMeasurement, ProfileMeasurement, RoofMeasurement, WorkerResult, WorkerSpec } from './worker';
 
 const REPO_ROOT = path.resolve(__dirname, '../..');
@@ -49,15 +52,15 @@ function parseArgs(argv: string[]): Options {
   const known = new Set(['--quick', '--only', '--profile', '--runs', '--tokens', '--warm-budget-s', '--cache-dir', '--out', '--help']);
   for (const arg of argv) if (arg.startsWith('--') && !known.has(arg)) throw new Error(`unknown option ${arg} (known: ${[...known].join(' ')})`);
   if (argv.includes('--help')) {
-    process.stdout.write('npm run bench -- [--quick] [--only gpt2,roof,stories,llama1b,profile] [--profile] [--runs N] [--tokens 8,32,...] [--warm-budget-s S] [--cache-dir DIR] [--out FILE]\n');
+    process.stdout.write('npm run bench -- [--quick] [--only gpt2,roof,stories,llama1b,torch,profile] [--profile] [--runs N] [--tokens 8,32,...] [--warm-budget-s S] [--cache-dir DIR] [--out FILE]\n');
     process.exit(0);
   }
   const quick = argv.includes('--quick');
   const profile = argv.includes('--profile');
   const onlyList = value('--only')?.split(',').map((s) => s.trim()).filter(Boolean);
-  const parts = ['gpt2', 'roof', 'stories', 'llama1b', 'profile'];
+  const parts = ['gpt2', 'roof', 'stories', 'llama1b', 'torch', 'profile'];
   for (const part of onlyList ?? []) if (!parts.includes(part)) throw new Error(`--only takes ${parts.join(', ')}`);
-  const only = new Set(onlyList ?? ['gpt2', 'roof', 'stories', ...(quick ? [] : ['llama1b']), ...(profile ? ['profile'] : [])]);
+  const only = new Set(onlyList ?? ['gpt2', 'roof', 'stories', ...(quick ? [] : ['llama1b', 'torch']), ...(profile ? ['profile'] : [])]);
   if (profile) only.add('profile');
   const runs = Math.max(5, Number(value('--runs') ?? 5));
   const tokens = value('--tokens')?.split(',').map(Number) ?? (quick ? [8, 32, 128] : [8, 32, 128, 256]);
@@ -97,6 +100,34 @@ async function measureModel(label: string, modelPath: string, T: number, warmRun
   fs.rmSync(cacheDir, { recursive: true, force: true });
   return { cold, cached };
 }
+
+/** PyTorch's warm analyses (with and without weight gradients) at both lengths, the engine's warm one, and one-shot CLI processes, cold then cached. */
+async function measureTorchPart(gpt2Dir: string, gpt2: ModelRow[], runs: number, warmBudgetMs: number, scratch: string): Promise<TorchPart> {
+  const found = torchPython();
+  if ('missing' in found) {
+    say(`torch: skipped, ${found.missing}`);
+    return found;
+  }
+  const { tokenizer } = await loadModel(gpt2Dir);
+  const torchRuns: TorchRun[] = [];
+  for (const T of [TORCH_WARM_TOKENS, TORCH_ONE_SHOT_TOKENS]) {
+    for (const weightGrads of [true, false]) {
+      say(`torch: GPT-2-small (random) T=${T}, ${weightGrads ? 'with' : 'without'} weight gradients`);
+      torchRuns.push(await measureTorch(found.python, gpt2Dir, tokenizer, T, TARGET, weightGrads, runs + 1, scratch));
+    }
+  }
+  const engineWarm = gpt2.find((r) => r.T === TORCH_WARM_TOKENS) ?? { T: TORCH_WARM_TOKENS, ...(await measureModel('gpt2', gpt2Dir, TORCH_WARM_TOKENS, runs, warmBudgetMs, scratch)) };
+  const cacheHome = path.join(scratch, 'cli-cache');
+  fs.rmSync(cacheHome, { recursive: true, force: true });
+  fs.mkdirSync(cacheHome, { recursive: true });
+  const cli: CliRun[] = [];
+  for (const cached of [false, true, true]) {
+    say(`torch: one-shot CLI T=${TORCH_ONE_SHOT_TOKENS}${cached ? ' (cached graph)' : ' (empty cache)'}`);
+    cli.push(await measureCli(gpt2Dir, tokenizer, TORCH_ONE_SHOT_TOKENS, TARGET, cacheHome, cached));
+  }
+  return { runs: torchRuns, cli, engineWarm };
+}
+type TorchPart = { runs: TorchRun[]; cli: CliRun[]; engineWarm: ModelRow } | { missing: string };
 
 function machineInfo(): Record<string, unknown> {
   const git = (args: string[]) => {
@@ -199,11 +230,12 @@ async function main(): Promise<void> {
     bandwidthGBs?: number;
     roof?: RoofMeasurement;
     profile?: ProfileMeasurement;
+    torch?: TorchPart;
     model?: { dir: string; weightsBytes: number; generatedMs?: number };
   } = { gpt2: [], stories: [], llama: [] };
 
   try {
-    const needGpt2 = options.only.has('gpt2') || options.only.has('profile');
+    const needGpt2 = options.only.has('gpt2') || options.only.has('profile') || options.only.has('torch');
     const gpt2Dir = path.join(options.cacheDir, 'gpt2-small-random');
     if (needGpt2) {
       const model = ensureGpt2Model(gpt2Dir, say);
@@ -244,6 +276,7 @@ async function main(): Promise<void> {
         results.llama.push({ dtype, T: LLAMA_TOKENS, ...(await measureModel(`llama-1b-${dtype}`, llamaDir(options.cacheDir, dtype), LLAMA_TOKENS, options.runs, options.warmBudgetMs, scratch)) });
       }
     }
+    if (options.only.has('torch')) results.torch = await measureTorchPart(gpt2Dir, results.gpt2, options.runs, options.warmBudgetMs, scratch);
     if (options.only.has('profile')) {
       say('profile: GPT-2-small (random) T=32, onnxruntime per-node profiler');
       results.profile = (await inChild({ kind: 'profile', modelPath: gpt2Dir, T: 32, target: TARGET, runs: 3, workDir: path.join(scratch, 'profile') }, scratch)) as ProfileMeasurement;
@@ -323,6 +356,27 @@ async function main(): Promise<void> {
       targets.push({ name: `1B ${r.dtype} first analysis (cached graph) ≤ 2 × warm`, measured: `${fmtMs(r.cached.firstWallMs)} / ${fmtMs(r.cold.warmWallMedianMs)}`, limit: '2.00×', pass: r.cached.firstWallMs <= 2 * r.cold.warmWallMedianMs });
       targets.push({ name: `1B ${r.dtype} compile ≤ 3 s with a cached graph`, measured: fmtMs(r.cached.compileMs), limit: '3 s', pass: r.cached.compileMs <= 3000 });
     }
+  }
+  if (results.torch && 'missing' in results.torch) out.push('', `PyTorch comparison skipped: ${results.torch.missing}`);
+  if (results.torch && 'runs' in results.torch) {
+    const { runs, cli, engineWarm } = results.torch;
+    out.push('');
+    out.push(`GPT-2-small shape, the PyTorch way (torch ${runs[0].torch}, ${runs[0].threads} threads, eager, hooks on c_fc inputs and c_proj output gradients, top-5 and bottom-5 of both projections); warm = median of ${runs[0].wallMs.length - 1} after the first`);
+    out.push(
+      table(
+        ['T', 'weight gradients', 'first', 'warm', 'loss'],
+        runs.map((r) => [String(r.T), r.weightGrads ? 'yes (HF default)' : 'no (activations only)', fmtMs(r.wallMs[0]), fmtMs(r.warmMs), r.loss.toFixed(4)]),
+      ),
+    );
+    out.push(table(['one-shot CLI process', 'T', 'wall', 'loss'], cli.map((c, i) => [c.cached ? `cached graph (run ${i})` : 'empty cache', String(c.T), fmtMs(c.wallMs), c.loss.toFixed(4)])));
+    const bestTorch = (T: number) => Math.min(...runs.filter((r) => r.T === T).map((r) => r.warmMs));
+    const warmRatio = engineWarm.cold.warmWallMedianMs / bestTorch(TORCH_WARM_TOKENS);
+    targets.push({ name: `GPT-2 T=${TORCH_WARM_TOKENS} engine warm < PyTorch warm (its faster variant)`, measured: `${fmtMs(engineWarm.cold.warmWallMedianMs)} / ${fmtMs(bestTorch(TORCH_WARM_TOKENS))} = ${warmRatio.toFixed(2)}×`, limit: '< 1.00×', pass: warmRatio < 1 });
+    const cachedCli = Math.min(...cli.filter((c) => c.cached).map((c) => c.wallMs));
+    const cliRatio = cachedCli / bestTorch(TORCH_ONE_SHOT_TOKENS);
+    targets.push({ name: `GPT-2 T=${TORCH_ONE_SHOT_TOKENS} one-shot CLI process (cached graph) < PyTorch warm`, measured: `${fmtMs(cachedCli)} / ${fmtMs(bestTorch(TORCH_ONE_SHOT_TOKENS))} = ${cliRatio.toFixed(2)}×`, limit: '< 1.00×', pass: cliRatio < 1 });
+    const lossGap = Math.max(...cli.map((c) => Math.abs(c.loss - runs.find((r) => r.T === c.T)!.loss)));
+    targets.push({ name: `GPT-2 T=${TORCH_ONE_SHOT_TOKENS} CLI loss = PyTorch loss (4 decimals printed)`, measured: `|ΔL| ≤ ${lossGap.toExponential(1)}`, limit: '≤ 1e-3', pass: lossGap <= 1e-3 });
   }
   const g = (T: number) => results.gpt2.find((r) => r.T === T);
   const g32 = g(32);
@@ -405,6 +459,7 @@ async function main(): Promise<void> {
     llama: results.llama,
     bandwidthGBs: results.bandwidthGBs,
     profile: results.profile,
+    torch: results.torch,
     targets,
   };
   fs.mkdirSync(path.dirname(options.out), { recursive: true });

@@ -10,19 +10,22 @@ const fit = (text: string, width: number) => {
 /** "top-1 \ bottom-1 r<rank>", as the grids' cells read. */
 const cellText = (c: LensCell) => `${visibleToken(c.top[0]?.text ?? '')} \\ ${visibleToken(c.bottom[0]?.text ?? '')} r${c.targetRank}`;
 
-/** The weight's own name within its layer: c_fc, gate_proj, down_proj… */
+/** The weight's own name within its layer: c_fc, gate_proj, down_proj, dense_4h_to_h… */
 const shortName = (weight: string) => weight.split('.').at(-2) ?? weight;
+
+/** Wide enough for the longest "name kind", GPT-NeoX's "dense_4h_to_h value", and a space. */
+const VECTOR_WIDTH = 20;
 
 function vectorRow(kind: string, v: NeuronVector): string {
   const positions = v.positions.slice(0, 3).map((p) => `${p.position}:${p.weight >= 0 ? '+' : ''}${formatNumber(p.weight, 3)}`).join(' ');
-  return `${fit(`${shortName(v.weight)} ${kind}`, 17)}${fit(formatNumber(v.gradNorm), 10)}${fit(cellText(v.before), 22)}${fit(cellText(v.after), 22)}${positions}`;
+  return `${fit(`${shortName(v.weight)} ${kind}`, VECTOR_WIDTH)}${fit(formatNumber(v.gradNorm), 10)}${fit(cellText(v.before), 22)}${fit(cellText(v.after), 22)}${positions}`;
 }
 
 export function renderNeurons(view: NeuronView, rankToken: string): string {
   const lines = [
     `Neurons with the largest gradient rows, ${view.count} per layer for FF1 and for FF2: each key and value before and after one SGD step (η = ${view.eta});`,
     `top-1 \\ bottom-1 of LL(vector), r = rank of "${visibleToken(rankToken)}"; positions: i:weight, δ^FF1_i[j]·‖x_i‖ for keys, h_i[j]·‖δ_i‖ for values`,
-    `${fit('layer neuron', 16)}${fit('vector', 17)}${fit('‖∇‖', 10)}${fit('before', 22)}${fit('after', 22)}largest positions`,
+    `${fit('layer neuron', 16)}${fit('vector', VECTOR_WIDTH)}${fit('‖∇‖', 10)}${fit('before', 22)}${fit('after', 22)}largest positions`,
   ];
   for (const layer of [...view.layers].reverse()) {
     for (const [list, neurons] of [['FF1', layer.ff1], ['FF2', layer.ff2]] as const) {

@@ -102,7 +102,8 @@ export class SessionCache {
       buildGradientGraph(this.model, this.computeDType, { factorOutputs, matmuls, unembedding: this.unembeddingSource(provider, 'float32') });
     // QuickGeluFusion, without CSE, rewrites the recomputed SiLU alone into com.microsoft.QuickGelu, which has no float64 kernel.
     const withoutCse = ['CommonSubexpressionElimination', ...(this.computeDType === 'float64' ? ['QuickGeluFusion'] : [])];
-    return this.session(key, build, { prepackWeights: false, memoryArena: false, disabledOptimizers: this.keepsRecomputations ? withoutCse : [] });
+    const disabled = [...(this.keepsRecomputations ? withoutCse : []), ...this.float64Fusions];
+    return this.session(key, build, { prepackWeights: false, memoryArena: false, disabledOptimizers: disabled });
   }
 
   /** The forward pass with low-rank update inputs on every MLP weight (see buildEditGraph). */
@@ -111,7 +112,17 @@ export class SessionCache {
     const build = (provider: ExecutionProviderName) =>
       buildEditGraph(this.model, this.computeDType, { matmuls, unembedding: this.unembeddingSource(provider, 'float32'), ff1Outputs: this.variant.factorOutputs });
     // QuickGeluFusion rewrites SiLU into com.microsoft.QuickGelu, which has no float64 kernel.
-    return this.session(key, build, { prepackWeights: false, memoryArena: false, disabledOptimizers: this.computeDType === 'float64' ? ['QuickGeluFusion'] : [] });
+    const disabled = this.computeDType === 'float64' ? ['QuickGeluFusion', ...this.float64Fusions] : [];
+    return this.session(key, build, { prepackWeights: false, memoryArena: false, disabledOptimizers: disabled });
+  }
+
+  /**
+   * Fusions a float64 graph must not have: MatMulScaleFusion folds attention's 1/√hd into
+   * com.microsoft.FusedMatMul's float32 alpha, which rounds it unless hd is a power of 4 (a
+   * head_dim of 8 moved the reference test's log-probabilities by 5·10⁻¹⁰ instead of 6·10⁻¹²).
+   */
+  private get float64Fusions(): string[] {
+    return this.computeDType === 'float64' ? ['MatMulScaleFusion'] : [];
   }
 
   lens(lens: LensVariant): Promise<GraphSession> {

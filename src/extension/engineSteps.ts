@@ -5,9 +5,9 @@
  */
 import type { StepView } from '../engine/describeStep';
 import type { DownloadProgress } from '../hub/download';
+import { formatBytesOf } from '../hub/formatSizes';
 
 export function describeDownload(progress: DownloadProgress): Required<StepView> {
-  const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
   const percent = progress.total > 0 ? (100 * progress.done) / progress.total : 100;
-  return { message: `downloading ${progress.file}: ${mb(progress.done)} of ${mb(progress.total)} MB`, percent };
+  return { message: `downloading ${progress.file}: ${formatBytesOf(progress.done, progress.total)}`, percent };
 }

@@ -12,9 +12,9 @@ import { loadModel } from '../model/load';
 
 export interface CachedChoice {
   label: string;
-  /** Architecture, parameters, dtype and size on disk. */
+  /** Architecture and parameters: short, as the line beside the id has little room. */
   description: string;
-  /** The snapshot folder. */
+  /** Dtype, size on disk, the memory an analysis needs, and the snapshot folder last, where a long line is cut. */
   detail: string;
   /** What the modelPath setting is set to: the id. */
   reference: string;
@@ -30,8 +30,8 @@ function memoryNote(folder: string, tokens: number): string {
 export function cachedChoices(cacheDir: string, maxTokens: number): CachedChoice[] {
   return listCachedModels(cacheDir).models.map((model) => ({
     label: model.reference,
-    description: `${model.architecture} · ${formatCount(model.parameters)} parameters · ${model.dtype} · ${formatBytes(model.sizeOnDisk)} · ${memoryNote(model.folder, maxTokens)}`,
-    detail: model.folder,
+    description: `${model.architecture} · ${formatCount(model.parameters)} parameters`,
+    detail: `${model.dtype} · ${formatBytes(model.sizeOnDisk)} · ${memoryNote(model.folder, maxTokens)} · ${model.folder}`,
     reference: model.reference,
   }));
 }

@@ -5,6 +5,7 @@
 import type { Precision } from '../result/schema';
 import { Graph, Tensor } from './graph';
 import * as op from './ops';
+import { normalCdf } from './normalCdf';
 import { arange, causalMask, dimOf } from './plain';
 
 const needs = (t: Tensor) => t.requiresGrad;
@@ -79,6 +80,18 @@ export function geluTanh(g: Graph, x: Tensor): Tensor {
     const halfX = op.mul(g, c(0.5), x);
     const slope = op.add(g, op.mul(g, c(0.5), op.add(g, c(1), t)), op.mul(g, halfX, op.mul(g, op.sub(g, c(1), op.mul(g, t, t)), du)));
     return [op.mul(g, dy!, slope)];
+  });
+}
+
+/**
+ * The exact GELU (Hugging Face "gelu", GPT-NeoX/Pythia): x Φ(x), Φ the standard normal CDF. One VJP
+ * for the whole, recomputing Φ from x: d/dx = Φ(x) + x φ(x), φ(x) = exp(−x²/2) / √(2π).
+ */
+export function geluErf(g: Graph, x: Tensor): Tensor {
+  const c = (v: number) => g.scalar(v, x.dtype);
+  return g.composite([x], () => op.mul(g, x, normalCdf(g, x)), (g, [x], _, [dy]) => {
+    const density = op.mul(g, c(1 / Math.sqrt(2 * Math.PI)), op.exp(g, op.mul(g, c(-0.5), op.mul(g, x, x))));
+    return [op.mul(g, dy!, op.add(g, normalCdf(g, x), op.mul(g, x, density)))];
   });
 }
 
@@ -158,12 +171,15 @@ export function causalAttention(g: Graph, q: Tensor, k: Tensor, v: Tensor, maskB
   });
 }
 
-/** cos and sin of position · θ^(−2k/hd), [T, hd/2], for the rows of `residual` (any T). */
-export function rotaryAngles(g: Graph, residual: Tensor, headDim: number, theta: number): { cos: Tensor; sin: Tensor } {
-  const inverseFrequencies = Array.from({ length: headDim / 2 }, (_, k) => theta ** ((-2 * k) / headDim));
+/**
+ * cos and sin of position · θ^(−2k/n), [T, n/2], for the rows of `residual` (any T); n is the
+ * rotated width of a head: head_dim, or GPT-NeoX's rotary_pct · head_dim.
+ */
+export function rotaryAngles(g: Graph, residual: Tensor, rotaryDims: number, theta: number): { cos: Tensor; sin: Tensor } {
+  const inverseFrequencies = Array.from({ length: rotaryDims / 2 }, (_, k) => theta ** ((-2 * k) / rotaryDims));
   const seq = residual.shape[0];
   const positions = op.reshape(g, arange(g, dimOf(g, residual, 0), residual.dtype, seq), [seq, 1]);
-  const angles = op.mul(g, positions, g.constant(inverseFrequencies, residual.dtype, [1, headDim / 2]));
+  const angles = op.mul(g, positions, g.constant(inverseFrequencies, residual.dtype, [1, rotaryDims / 2]));
   const elementwise = (opType: string) => g.node(opType, [angles], [{ dtype: angles.dtype, shape: angles.shape }])[0];
   return { cos: elementwise('Cos'), sin: elementwise('Sin') };
 }
@@ -175,6 +191,17 @@ export function rotaryAngles(g: Graph, residual: Tensor, headDim: number, theta:
  */
 export function applyRotary(g: Graph, x: Tensor, cos: Tensor, sin: Tensor, style: 'interleaved' | 'rotate-half'): Tensor {
   return g.composite([x], () => rotate(g, x, cos, sin, style), (g, _, __, [dy]) => [rotate(g, dy!, cos, op.neg(g, sin), style)]);
+}
+
+/**
+ * GPT-NeoX's partial rotary (rotary_pct): the first `rotaryDims` of each [H, T, hd] head are rotated
+ * (cos and sin from rotaryAngles over rotaryDims), the rest pass through unchanged.
+ */
+export function applyPartialRotary(g: Graph, x: Tensor, cos: Tensor, sin: Tensor, style: 'interleaved' | 'rotate-half', rotaryDims: number): Tensor {
+  const headDim = x.shape[2] as number;
+  if (rotaryDims === headDim) return applyRotary(g, x, cos, sin, style);
+  const [rotated, passed] = op.split(g, x, 2, [rotaryDims, headDim - rotaryDims]);
+  return op.concat(g, [applyRotary(g, rotated, cos, sin, style), passed], 2);
 }
 
 function rotate(g: Graph, x: Tensor, cos: Tensor, sin: Tensor, style: 'interleaved' | 'rotate-half'): Tensor {

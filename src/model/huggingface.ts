@@ -1,6 +1,7 @@
 /**
- * Hugging Face model folders: config.json + safetensors weights + tokenizer.json, for the GPT-2
- * and Llama-family (Llama, Mistral, Qwen2) causal language models the engine can run exactly.
+ * Hugging Face model folders: config.json + safetensors weights + tokenizer.json, for the GPT-2,
+ * Llama-family (Llama, Mistral, Qwen2) and GPT-NeoX (Pythia) causal language models the engine
+ * can run exactly.
  */
 import * as path from 'node:path';
 import type { ModelConfig, ModelDescription, WeightRef } from './description';
@@ -21,7 +22,7 @@ export function inspectHuggingFace(folder: string): HuggingFaceWeights {
   const stored = readSafetensorsFolder(folder);
   const names = normalizeNames(stored.weights);
   const config = { ...parsed.config, tiedEmbeddings: isTied(parsed.config, names) };
-  const expectedShapes = config.architecture === 'gpt2' ? gpt2Shapes(config) : llamaShapes(config);
+  const expectedShapes = SHAPES[config.architecture](config);
   const weights = selectWeights(withLmHead(names, config), expectedShapes, folder);
   return { architecture: parsed.architecture, config, weights, weightFiles: stored.files, bos: parsed.bos };
 }
@@ -36,6 +37,8 @@ export function loadHuggingFace(folder: string): ModelDescription {
 function modelName(folder: string): string {
   return cacheSnapshotOf(folder)?.repoId ?? path.basename(path.resolve(folder));
 }
+
+const SHAPES: Record<ModelConfig['architecture'], (c: ModelConfig) => Record<string, number[]>> = { gpt2: gpt2Shapes, llama: llamaShapes, 'gpt-neox': gptNeoxShapes };
 
 function gpt2Shapes(c: ModelConfig): Record<string, number[]> {
   const d = c.hiddenSize;
@@ -93,6 +96,31 @@ function llamaShapes(c: ModelConfig): Record<string, number[]> {
   return shapes;
 }
 
+function gptNeoxShapes(c: ModelConfig): Record<string, number[]> {
+  const d = c.hiddenSize;
+  const ff = c.intermediateSize;
+  const shapes: Record<string, number[]> = { 'gpt_neox.embed_in.weight': [c.vocabSize, d] };
+  for (let i = 0; i < c.layers; i++) {
+    const layer = `gpt_neox.layers.${i}`;
+    // nn.Linear stores [out, in]; query_key_value's 3d rows are [heads, 3 (q, k, v), head_dim].
+    Object.assign(shapes, {
+      [`${layer}.input_layernorm.weight`]: [d],
+      [`${layer}.input_layernorm.bias`]: [d],
+      [`${layer}.attention.query_key_value.weight`]: [3 * d, d],
+      [`${layer}.attention.dense.weight`]: [d, d],
+      [`${layer}.post_attention_layernorm.weight`]: [d],
+      [`${layer}.post_attention_layernorm.bias`]: [d],
+      [`${layer}.mlp.dense_h_to_4h.weight`]: [ff, d],
+      [`${layer}.mlp.dense_h_to_4h.bias`]: [ff],
+      [`${layer}.mlp.dense_4h_to_h.weight`]: [d, ff],
+      [`${layer}.mlp.dense_4h_to_h.bias`]: [d],
+    });
+    if (c.attentionBias) Object.assign(shapes, { [`${layer}.attention.query_key_value.bias`]: [3 * d], [`${layer}.attention.dense.bias`]: [d] });
+  }
+  Object.assign(shapes, { 'gpt_neox.final_layer_norm.weight': [d], 'gpt_neox.final_layer_norm.bias': [d], 'embed_out.weight': [c.vocabSize, d] });
+  return shapes;
+}
+
 /** GPT-2 checkpoints saved from GPT2LMHeadModel prefix every name with `transformer.`; the bare GPT2Model ones do not. */
 function normalizeNames(weights: Record<string, WeightRef>): Record<string, WeightRef> {
   return Object.fromEntries(Object.entries(weights).map(([name, ref]) => [name.replace(/^transformer\./, ''), ref]));
@@ -103,10 +131,15 @@ function isTied(config: ModelConfig, weights: Record<string, WeightRef>): boolea
   return config.tiedEmbeddings || (config.architecture === 'llama' && !weights['lm_head.weight']);
 }
 
-/** Tied Llama-family models get an `lm_head.weight` that refers to the embedding's bytes. */
+/**
+ * Tied Llama-family and GPT-NeoX models get an `lm_head.weight` / `embed_out.weight` that refers
+ * to the embedding's bytes (a stored copy is not read, as HF ties it to the embedding on load).
+ */
 function withLmHead(weights: Record<string, WeightRef>, config: ModelConfig): Record<string, WeightRef> {
-  if (config.architecture !== 'llama' || !config.tiedEmbeddings) return weights;
-  return { ...weights, 'lm_head.weight': weights['model.embed_tokens.weight'] };
+  if (!config.tiedEmbeddings) return weights;
+  if (config.architecture === 'llama') return { ...weights, 'lm_head.weight': weights['model.embed_tokens.weight'] };
+  if (config.architecture === 'gpt-neox') return { ...weights, 'embed_out.weight': weights['gpt_neox.embed_in.weight'] };
+  return weights;
 }
 
 /** Exactly the expected tensors, each checked for presence and shape. */

@@ -1,14 +1,14 @@
 /**
  * Hugging Face config.json files: which architecture a model is, whether the engine can run it
- * exactly (GPT-2 and the Llama family: Llama, Mistral, Qwen2), and its sizes.
+ * exactly (GPT-2, the Llama family: Llama, Mistral, Qwen2, and GPT-NeoX: Pythia), and its sizes.
  */
 import * as path from 'node:path';
-import { MODEL_LIMITS, type ModelConfig } from './description';
+import { MODEL_LIMITS, type ModelConfig, type NeoxBlocks } from './description';
 import { ModelLoadError } from '../files/modelLoadError';
 import { fileInside, readJsonFile } from '../files/read';
 import type { BosDefaults } from '../tokenizer/huggingface';
 
-export const SUPPORTED_ARCHITECTURES = ['GPT2LMHeadModel', 'LlamaForCausalLM', 'MistralForCausalLM', 'Qwen2ForCausalLM'] as const;
+export const SUPPORTED_ARCHITECTURES = ['GPT2LMHeadModel', 'LlamaForCausalLM', 'MistralForCausalLM', 'Qwen2ForCausalLM', 'GPTNeoXForCausalLM'] as const;
 export type SupportedArchitecture = (typeof SUPPORTED_ARCHITECTURES)[number];
 
 /** Older or hand-written configs name only `model_type`. */
@@ -17,9 +17,12 @@ const ARCHITECTURE_OF_MODEL_TYPE: Record<string, SupportedArchitecture> = {
   llama: 'LlamaForCausalLM',
   mistral: 'MistralForCausalLM',
   qwen2: 'Qwen2ForCausalLM',
+  gpt_neox: 'GPTNeoXForCausalLM',
 };
 
 const GPT2_ACTIVATIONS = ['gelu_new', 'gelu_pytorch_tanh'];
+/** Hugging Face's names for the GELUs the graph computes exactly: "gelu" is erf's, the others tanh's. */
+const NEOX_ACTIVATIONS: Record<string, NeoxBlocks['activation']> = { gelu: 'gelu-erf', gelu_new: 'gelu-tanh', gelu_pytorch_tanh: 'gelu-tanh' };
 
 /** What a family's config.json yields: the architecture it names, the model config, and the tokenizer's BOS convention. */
 export interface ParsedConfig {
@@ -37,7 +40,9 @@ export function readHuggingFaceConfig(folder: string): ParsedConfig {
   const raw = readJsonFile(fileInside(folder, 'config.json'));
   const fields = new ConfigFields(raw, configFile);
   const architecture = architectureOf(raw, configFile);
-  return architecture === 'GPT2LMHeadModel' ? parseGpt2Config(fields) : parseLlamaFamilyConfig(fields, architecture);
+  if (architecture === 'GPT2LMHeadModel') return parseGpt2Config(fields);
+  if (architecture === 'GPTNeoXForCausalLM') return parseGptNeoxConfig(fields);
+  return parseLlamaFamilyConfig(fields, architecture);
 }
 
 function architectureOf(raw: Record<string, unknown>, configFile: string): SupportedArchitecture {
@@ -76,6 +81,22 @@ class ConfigFields {
     return value as boolean;
   }
 
+  /**
+   * A number config.json may hold under several names (a dot reads inside an object): every one
+   * present must pass `valid` and all must agree; none present gives `fallback`.
+   */
+  agreedNumber(keys: string[], fallback: number, valid: (value: number) => boolean, expected: string): number {
+    const present = keys.flatMap((key) => {
+      const value = key.split('.').reduce<unknown>((object, part) => (object as Record<string, unknown> | null | undefined)?.[part], this.raw);
+      if (value === undefined || value === null) return [];
+      if (typeof value !== 'number' || !valid(value)) this.failValue(key, value, expected);
+      return [{ key, value }];
+    });
+    const differing = present.find(({ value }) => value !== present[0].value);
+    if (differing) this.inconsistent(`"${present[0].key}" is ${present[0].value} but "${differing.key}" is ${differing.value}`);
+    return present[0]?.value ?? fallback;
+  }
+
   unsupported(what: string): never {
     throw new ModelLoadError(`${this.file} asks for ${what}, which is not supported; use a model without it.`);
   }
@@ -85,7 +106,11 @@ class ConfigFields {
   }
 
   private fail(key: string, expected: string): never {
-    throw new ModelLoadError(`${this.file} has "${key}" = ${JSON.stringify(this.raw[key])}, but it must be ${expected}; fix or re-download config.json.`);
+    this.failValue(key, this.raw[key], expected);
+  }
+
+  private failValue(key: string, value: unknown, expected: string): never {
+    throw new ModelLoadError(`${this.file} has "${key}" = ${JSON.stringify(value)}, but it must be ${expected}; fix or re-download config.json.`);
   }
 }
 
@@ -116,7 +141,7 @@ function parseGpt2Config(f: ConfigFields): ParsedConfig {
   return { architecture: 'GPT2LMHeadModel', config, bos: { addsBos: false } };
 }
 
-function parseLlamaFamilyConfig(f: ConfigFields, architecture: Exclude<SupportedArchitecture, 'GPT2LMHeadModel'>): ParsedConfig {
+function parseLlamaFamilyConfig(f: ConfigFields, architecture: Exclude<SupportedArchitecture, 'GPT2LMHeadModel' | 'GPTNeoXForCausalLM'>): ParsedConfig {
   rejectUnsupportedLlamaFeatures(f, architecture);
   const hidden = f.positiveInt('hidden_size', MODEL_LIMITS.hiddenSize);
   const heads = f.positiveInt('num_attention_heads', MODEL_LIMITS.heads);
@@ -154,6 +179,56 @@ function rejectUnsupportedLlamaFeatures(f: ConfigFields, architecture: Supported
   }
   if (architecture === 'LlamaForCausalLM' && f.boolean('attention_bias', false)) f.unsupported('attention_bias');
   if (f.boolean('mlp_bias', false)) f.unsupported('mlp_bias');
+}
+
+function parseGptNeoxConfig(f: ConfigFields): ParsedConfig {
+  const activationName = String(f.raw.hidden_act ?? 'gelu');
+  const activation = NEOX_ACTIVATIONS[activationName];
+  if (!activation) f.unsupported(`hidden_act "${activationName}" (only ${Object.keys(NEOX_ACTIVATIONS).join(', ')})`);
+  const hidden = f.positiveInt('hidden_size', MODEL_LIMITS.hiddenSize);
+  const heads = f.positiveInt('num_attention_heads', MODEL_LIMITS.heads);
+  const headDim = divide(hidden, heads, 'hidden_size', 'num_attention_heads', f);
+  const { rotaryDims, theta } = neoxRotary(f, headDim);
+  const config: ModelConfig = {
+    architecture: 'gpt-neox',
+    layers: f.positiveInt('num_hidden_layers', MODEL_LIMITS.layers),
+    hiddenSize: hidden,
+    intermediateSize: f.positiveInt('intermediate_size', MODEL_LIMITS.intermediateSize),
+    heads,
+    kvHeads: heads,
+    headDim,
+    vocabSize: f.positiveInt('vocab_size', MODEL_LIMITS.vocabSize),
+    contextLength: f.positiveInt('max_position_embeddings', MODEL_LIMITS.contextLength),
+    normEps: f.positiveNumber('layer_norm_eps', 1e-5),
+    ropeTheta: theta,
+    ropeStyle: 'rotate-half',
+    attentionBias: f.boolean('attention_bias', true),
+    tiedEmbeddings: f.boolean('tie_word_embeddings', false),
+    neox: { rotaryDims, parallelResidual: f.boolean('use_parallel_residual', true), activation },
+  };
+  const bosTokenId = typeof f.raw.bos_token_id === 'number' ? f.raw.bos_token_id : undefined;
+  return { architecture: 'GPTNeoXForCausalLM', config, bos: { addsBos: false, bosTokenId } };
+}
+
+/**
+ * GPT-NeoX's rotary: the base and the rotated share of each head, under the names transformers 4
+ * writes (rotary_emb_base, rotary_pct, and their copies rope_theta, partial_rotary_factor) or 5
+ * (rope_parameters); those present must agree. Only plain RoPE on an even number of dims runs.
+ */
+function neoxRotary(f: ConfigFields, headDim: number): { rotaryDims: number; theta: number } {
+  if (f.raw.rope_scaling !== undefined && f.raw.rope_scaling !== null) f.unsupported(`rope_scaling ${JSON.stringify(f.raw.rope_scaling)}`);
+  const parameters = f.raw.rope_parameters;
+  if (parameters !== undefined && parameters !== null) {
+    if (typeof parameters !== 'object' || Array.isArray(parameters)) f.inconsistent('rope_parameters is not an object');
+    const ropeType = (parameters as Record<string, unknown>).rope_type ?? 'default';
+    if (ropeType !== 'default') f.unsupported(`rope_parameters ${JSON.stringify(parameters)}`);
+  }
+  const theta = f.agreedNumber(['rotary_emb_base', 'rope_theta', 'rope_parameters.rope_theta'], 10000, (v) => v > 0, 'a positive number');
+  const share = f.agreedNumber(['rotary_pct', 'partial_rotary_factor', 'rope_parameters.partial_rotary_factor'], 0.25, (v) => v > 0 && v <= 1, 'a number above 0, at most 1');
+  // As transformers computes it: int(head_size * rotary_pct).
+  const rotaryDims = Math.trunc(headDim * share);
+  if (rotaryDims < 2 || rotaryDims % 2 !== 0) f.unsupported(`rotary over ${rotaryDims} of head_dim ${headDim} (rotary_pct ${share}); rotary needs an even number of dims, at least 2`);
+  return { rotaryDims, theta };
 }
 
 function divide(numerator: number, denominator: number, numeratorKey: string, denominatorKey: string, f: ConfigFields): number {

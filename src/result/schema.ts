@@ -1,8 +1,8 @@
 /**
  * The `*.blens.json` result format: what the engine returns, the panel shows and the extension
  * saves. Plain data only, so every stage can pass it on as is. "backward-lens/2" adds the
- * optional neuron view, gradient check and edit previews; "backward-lens/1" files (without them)
- * still open.
+ * optional neuron view, gradient check and edit previews, and GPT-NeoX models; "backward-lens/1"
+ * files (without them) still open.
  */
 import type { EditResult, EditSweepResult } from '../engine/api';
 
@@ -69,9 +69,9 @@ export interface NeuronVector {
 export interface Neuron {
   /** Its index among the layer's d_ff neurons. */
   index: number;
-  /** Its FF1 weight vectors: GPT-2 c_fc; Llama gate_proj then up_proj. */
+  /** Its FF1 weight vectors: GPT-2 c_fc; Llama gate_proj then up_proj; GPT-NeoX dense_h_to_4h. */
   keys: NeuronVector[];
-  /** Its FF2 weight vector: c_proj / down_proj. */
+  /** Its FF2 weight vector: c_proj / down_proj / dense_4h_to_h. */
   value: NeuronVector;
 }
 
@@ -129,7 +129,8 @@ export interface LayerResult {
 
 export interface ModelInfo {
   name: string;
-  architecture: 'llama' | 'gpt2';
+  /** gpt-neox: backward-lens/2 only. */
+  architecture: 'llama' | 'gpt2' | 'gpt-neox';
   layers: number;
   hiddenSize: number;
   vocabSize: number;

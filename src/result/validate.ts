@@ -8,14 +8,22 @@
  * and restored panels alike, before a webview draws it (ajv compiles with `new Function`, which
  * the webview's CSP forbids).
  */
-import Ajv from 'ajv';
+import Ajv, { type ValidateFunction } from 'ajv';
 import schema1 from './backward-lens-1.schema.json';
 import schema2 from './backward-lens-2.schema.json';
 import { RESULT_SCHEMA, RESULT_SCHEMAS, type BackwardLensResult } from './schema';
 import { editsProblem } from './validateEdits';
 
-const ajv = new Ajv({ allErrors: false }).addSchema(schema1);
-const validators = { 'backward-lens/1': ajv.getSchema(schema1.$id)!, [RESULT_SCHEMA]: ajv.compile(schema2) };
+type Validators = Record<BackwardLensResult['schema'], ValidateFunction>;
+let compiled: Validators | undefined;
+
+/** Compiled on the first validation, not at import: compiling takes ≈ 180 ms, which every CLI run that only writes results would pay. */
+function validators(): Validators {
+  if (compiled) return compiled;
+  const ajv = new Ajv({ allErrors: false }).addSchema(schema1);
+  compiled = { 'backward-lens/1': ajv.getSchema(schema1.$id)!, [RESULT_SCHEMA]: ajv.compile(schema2) };
+  return compiled;
+}
 
 /**
  * What a result may hold. Tokens: the extension's analyses stay within it (the token limit is
@@ -38,7 +46,7 @@ export function validateResult(data: unknown): BackwardLensResult {
     const [older] = RESULT_SCHEMAS;
     throw new ResultFormatError(`Not a Backward Lens result: expected "schema": "${older}", found ${JSON.stringify(schemaName)}; this version writes "${RESULT_SCHEMA}" and opens both.`);
   }
-  const validateSchema = validators[schemaName as BackwardLensResult['schema']];
+  const validateSchema = validators()[schemaName as BackwardLensResult['schema']];
   if (!validateSchema(data)) {
     const [error] = validateSchema.errors ?? [];
     throw new ResultFormatError(`Damaged Backward Lens result: ${error?.instancePath || '(top level)'} ${error?.message ?? 'is invalid'}.`);

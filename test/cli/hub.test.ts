@@ -8,7 +8,7 @@ import { etagOf } from '../support/hubHashes';
 import { commitOf, MockHub, repoFiles, unreachableUrl } from '../support/mockHub';
 import { writePythonCache } from '../support/pythonCache';
 import { runCli, startCli } from '../support/runCli';
-import { writeTinyGpt2 } from '../support/tinyModels';
+import { writeTinyGpt2, writeTinyNeox } from '../support/tinyModels';
 
 const scratch = makeTempDir('cli-hub');
 let hub: MockHub;
@@ -17,7 +17,8 @@ let gpt2: Record<string, Buffer>;
 before(async () => {
   gpt2 = repoFiles(writeTinyGpt2(path.join(scratch, 'gpt2')).dir);
   const bert = { ...gpt2, 'config.json': Buffer.from(JSON.stringify({ architectures: ['BertForMaskedLM'], model_type: 'bert' })) };
-  hub = await MockHub.start({ 'tiny/gpt2': { files: gpt2 }, 'tiny/bert': { files: bert }, 'tiny/gated': { files: gpt2, gated: true } });
+  const pythia = repoFiles(writeTinyNeox(path.join(scratch, 'pythia'), { dtype: 'float16', sharded: true }).dir);
+  hub = await MockHub.start({ 'tiny/gpt2': { files: gpt2 }, 'tiny/bert': { files: bert }, 'tiny/gated': { files: gpt2, gated: true }, 'tiny/pythia': { files: pythia } });
 });
 after(async () => {
   await hub.stop();
@@ -58,6 +59,17 @@ test('--model ORG/NAME downloads through HF_ENDPOINT, analyses, and the next run
   assert.equal(models.status, 0, models.stderr);
   assert.match(models.stdout, /^MODEL\s+REVISION\s+ARCHITECTURE\s+PARAMETERS\s+DTYPE\s+SIZE\n/);
   assert.match(models.stdout, /\ntiny\/gpt2\s+main\s+GPT2LMHeadModel\s+\d+K\s+float32\s+\d+\.\d kB/);
+});
+
+test('a GPT-NeoX (Pythia-shaped, float16, sharded) id downloads, analyses and is listed', async () => {
+  const env = environment();
+  const result = await runCli(analyze('tiny/pythia'), env);
+  assert.equal(result.status, 0, result.stderr);
+  assert.match(result.stdout, /^Model\s+tiny\/pythia · gpt-neox · 2 layers/);
+  assert.match(result.stdout, /FF2 VJPs δ_i/);
+  const models = await runCli(['models'], env);
+  assert.equal(models.status, 0, models.stderr);
+  assert.match(models.stdout, /\ntiny\/pythia\s+main\s+GPTNeoXForCausalLM\s+\d+K\s+float16\s+\d+\.\d kB/);
 });
 
 test('HF_HUB_OFFLINE=1 runs a cached model with the hub stopped, and refuses an uncached one in one line', async () => {

@@ -28,7 +28,8 @@ import { formatProb, visibleToken } from '../../src/result/view';
 import { DEFAULT_ETA_GRID } from '../../src/webview/editForm';
 import { Browser, findWebviewFrame, inEditorArea, launchBrowser, sleep } from './browser';
 import { CodeServer, copyToTemp, extensionUnderTest, repoRoot, startCodeServer } from './codeServer';
-import { ANALYZE, artifacts, clickContextMenu, failFastOnErrorToast, log, openAndSelect, runCommand, screenshots, until } from './workbench';
+import { clearScreenshots, finish, log, shootElement, stepRunner } from './steps';
+import { ANALYZE, clickContextMenu, failFastOnErrorToast, openAndSelect, runCommand, until } from './workbench';
 
 // `node --test out/test/` runs every file under out/test: this one only runs on purpose.
 if (process.env.NODE_TEST_CONTEXT) process.exit(0);
@@ -36,16 +37,14 @@ if (process.env.NODE_TEST_CONTEXT) process.exit(0);
 const PROMPT = 'Once upon a time, there was a little girl named';
 const TARGET = 'Tom';
 const PROMPT_FILE = 'e2e-prompt.txt';
-const PARAPHRASE = 'Once upon a time, there was a little boy named';
-const UNRELATED = 'The sun was hot and the sky was';
-const REMOVED = 'This neighbour is added and removed again';
+/** A paraphrase, whose target should move; an unrelated prompt, whose target should not; one added and removed again. */
+const [PARAPHRASE, UNRELATED, REMOVED] = ['Once upon a time, there was a little boy named', 'The sun was hot and the sky was', 'This neighbour is added and removed again'];
 const EDIT = { method: 'forward-shift', layer: 4, eta: 0.3 } as const;
 const SGD = { layers: [3, 4], eta: 1 } as const;
 const PANEL_TIMEOUT = 180_000;
 const THEMES: Record<string, string> = { dark: 'Default Dark Modern', light: 'Default Light Modern', hc: 'Default High Contrast' };
 
 const root = repoRoot();
-const results: { name: string; outcome: 'pass' | 'fail' | 'skip' }[] = [];
 
 /** What the CLI says the same edit and sweep do: the reference the panel must show. */
 interface Reference {
@@ -111,18 +110,13 @@ function expectedSweepTable(sweep: EditSweepResult): string[][] {
 
 /** Screenshots the element `selector`, once no notification covers it. */
 async function shootSection(frame: Frame, selector: string, name: string): Promise<void> {
-  fs.mkdirSync(artifacts, { recursive: true });
   const toasts = frame.page().locator('.notifications-toasts .notification-toast');
   if (await toasts.count()) {
     await runCommand(frame.page(), 'Notifications: Clear All Notifications');
     await toasts.first().waitFor({ state: 'detached', timeout: 15_000 }).catch(() => undefined);
   }
-  const file = path.join(artifacts, `${name}.png`);
-  await frame.locator(selector).scrollIntoViewIfNeeded();
   await sleep(300);
-  await frame.locator(selector).screenshot({ path: file });
-  screenshots.push(file);
-  log(`screenshot: ${file}`);
+  await shootElement(frame.locator(selector), name);
 }
 
 async function waitForEnabled(frame: Frame, selector: string): Promise<void> {
@@ -165,27 +159,7 @@ async function runTheme(themeKey: string, reference: Reference): Promise<void> {
   let browser: Browser | undefined;
   let frame: Frame | undefined;
   let savedFile: string | undefined;
-  let failed = false;
-  const step = async (name: string, fn: () => Promise<void>): Promise<void> => {
-    const full = `[${themeKey}] ${name}`;
-    if (failed) {
-      results.push({ name: full, outcome: 'skip' });
-      return;
-    }
-    const t0 = Date.now();
-    try {
-      await fn();
-      results.push({ name: full, outcome: 'pass' });
-      log(`PASS ${full} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-    } catch (err) {
-      failed = true;
-      results.push({ name: full, outcome: 'fail' });
-      log(`FAIL ${full}: ${(err as Error).stack ?? err}`);
-      if (browser) await browser.page.screenshot({ path: path.join(artifacts, `edit-${themeKey}-failure.png`) }).catch(() => undefined);
-      if (server) console.log(`--- code-server log, last lines ---\n${server.logTail(40)}\n---`);
-    }
-  };
-
+  const step = stepRunner(`[${themeKey}]`, `edit-${themeKey}-failure`, () => ({ browser, server }));
   try {
     await step(`analyse "${PROMPT}" → "${TARGET}" and open the edit preview`, async () => {
       server = await startCodeServer({ extensionPaths: [extensionUnderTest()], userSettings: { 'workbench.colorTheme': theme }, keep: !!process.env.BLENS_E2E_KEEP });
@@ -308,18 +282,13 @@ async function runTheme(themeKey: string, reference: Reference): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  const t0 = Date.now();
   const themes = (process.env.BLENS_E2E_THEMES ?? 'dark,light').split(',').map((s) => s.trim()).filter(Boolean);
-  if (fs.existsSync(artifacts)) for (const f of fs.readdirSync(artifacts)) if (/^edit-.*\.png$/.test(f)) fs.rmSync(path.join(artifacts, f));
+  clearScreenshots(/^edit-.*\.png$/);
   const reference = cliRuns();
   log(`CLI: after the edit p(target) ${reference.edit.prompts[0].after.targetProb}, rank ${reference.edit.prompts[0].after.targetRank}; sweep ${JSON.stringify(reference.sweep.layers.map((l) => l.smallestEta))}`);
   for (const theme of themes) await runTheme(theme, reference);
-  const passed = results.filter((r) => r.outcome === 'pass').length;
-  const failed = results.length - passed;
-  console.log('');
-  for (const r of results) console.log(`${r.outcome === 'pass' ? 'ok  ' : r.outcome === 'fail' ? 'FAIL' : 'skip'} ${r.name}`);
-  if (screenshots.length) console.log(`\nscreenshots:\n${screenshots.map((s) => `  ${s}`).join('\n')}`);
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed > 0 || passed === 0 ? 1 : 0);
+  finish(t0);
 }
 
 main().catch((err) => {

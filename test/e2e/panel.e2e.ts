@@ -32,7 +32,8 @@ import { CodeServer, copyToTemp, extensionUnderTest, repoRoot, startCodeServer }
 import { Browser, findWebviewFrame, inEditorArea, launchBrowser, sleep } from './browser';
 import { validateResult } from '../../src/result/validate';
 import { writeTinyGpt2 } from '../support/tinyModels';
-import { ANALYZE, artifacts, clickContextMenu, failFastOnErrorToast, log, openAndSelect, runCommand, screenshots, shoot, until } from './workbench';
+import { clearScreenshots, finish, log, results, shoot, stepRunner, type Step } from './steps';
+import { ANALYZE, ANALYZE_TEXT, clickContextMenu, failFastOnErrorToast, openAndSelect, runCommand, until } from './workbench';
 
 // `node --test out/test/` runs every file under out/test: this one only runs on purpose.
 if (process.env.NODE_TEST_CONTEXT) process.exit(0);
@@ -48,9 +49,6 @@ const WORKBENCH_CLASS: Record<string, string> = { dark: 'vs-dark', light: 'vs', 
 const WEBVIEW_BODY_CLASS: Record<string, string> = { dark: 'vscode-dark', light: 'vscode-light', hc: 'vscode-high-contrast' };
 
 const root = repoRoot();
-
-type Outcome = 'pass' | 'fail' | 'skip';
-const results: { name: string; outcome: Outcome; ms: number }[] = [];
 
 interface GridInfo {
   heads: number;
@@ -117,6 +115,7 @@ function assertGrids(info: PanelInfo, expectTokens?: number): number {
   }
   return tokens;
 }
+
 
 /** Same as the webview's visibleToken(): how a token's text is shown in the UI. */
 const shown = (text: string): string => text.replace(/ /g, '␣').replace(/\n/g, '↵').replace(/\t/g, '⇥');
@@ -276,7 +275,6 @@ const look = (frame: Frame, selector: string): Promise<string> =>
     return [s.backgroundColor, s.color, s.outlineStyle === 'none' ? 'none' : `${s.outlineStyle} ${s.outlineWidth} ${s.outlineColor}`, s.borderColor].join(' | ');
   }, selector);
 
-const ANALYZE_TEXT = /^\s*(Backward Lens: )?Analyze Selection as Training Text\s*$/;
 
 /** Waits until the frame's grids have `n` token headers (a result with n tokens is shown). */
 async function waitForTokens(frame: Frame, n: number, timeoutMs = PANEL_TIMEOUT): Promise<void> {
@@ -385,30 +383,10 @@ async function runTheme(themeKey: string, withExtras: boolean): Promise<void> {
 
   let server: CodeServer | undefined;
   let browser: Browser | undefined;
-  let failed = false;
   let frame: Frame | undefined;
   let tokens = 0;
 
-  const step = async (name: string, fn: () => Promise<void>): Promise<void> => {
-    const full = `${tag} ${name}`;
-    if (failed) {
-      results.push({ name: full, outcome: 'skip', ms: 0 });
-      log(`SKIP ${full} (an earlier step failed)`);
-      return;
-    }
-    const t0 = Date.now();
-    try {
-      await fn();
-      results.push({ name: full, outcome: 'pass', ms: Date.now() - t0 });
-      log(`PASS ${full} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-    } catch (err) {
-      failed = true;
-      results.push({ name: full, outcome: 'fail', ms: Date.now() - t0 });
-      log(`FAIL ${full}: ${(err as Error).stack ?? err}`);
-      if (browser) await shoot(browser.page, `e2e-${themeKey}-failure`).catch(() => undefined);
-      if (server) console.log(`--- code-server log (${server.logFile}), last lines ---\n${server.logTail(60)}\n---`);
-    }
-  };
+  const step = stepRunner(tag, `e2e-${themeKey}-failure`, () => ({ browser, server }));
 
   try {
     await step(`VS Code (${theme}) opens ${PROMPT_FILE} and selects the prompt`, async () => {
@@ -700,8 +678,6 @@ async function runTheme(themeKey: string, withExtras: boolean): Promise<void> {
 }
 let savedFile: string | undefined;
 
-type Step = (name: string, fn: () => Promise<void>) => Promise<void>;
-
 const STORY_26 = 'Lily and her mom went to the park. Lily saw a big red ball and she wanted to';
 const STORY_120 = fs.readFileSync(path.join(root, 'test', 'e2e', 'workspace', 'story-long.txt'), 'utf8').split('\n')[0];
 
@@ -879,22 +855,10 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const themes = (process.env.BLENS_E2E_THEMES ?? 'dark,light,hc').split(',').map((s) => s.trim()).filter(Boolean);
   log(`extension: ${extensionUnderTest()}; themes: ${themes.join(', ')}`);
-  // Screenshots in artifacts/ describe this run only.
-  if (fs.existsSync(artifacts)) {
-    for (const f of fs.readdirSync(artifacts)) if (/^e2e-.*\.png$/.test(f)) fs.rmSync(path.join(artifacts, f));
-  }
+  clearScreenshots(/^e2e-.*\.png$/);
   for (const [i, t] of themes.entries()) await runTheme(t, i === 0);
   await runHostile();
-  const passed = results.filter((r) => r.outcome === 'pass').length;
-  const failed = results.filter((r) => r.outcome === 'fail').length;
-  const skipped = results.filter((r) => r.outcome === 'skip').length;
-  console.log('');
-  for (const r of results) console.log(`${r.outcome === 'pass' ? 'ok  ' : r.outcome === 'fail' ? 'FAIL' : 'skip'} ${r.name}`);
-  if (screenshots.length) console.log(`\nscreenshots:\n${screenshots.map((s) => `  ${s}`).join('\n')}`);
-  console.log(`\ne2e took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  if (skipped) console.log(`(${skipped} steps not run after an earlier failure are counted as failed)`);
-  console.log(`${passed} passed, ${failed + skipped} failed`);
-  process.exit(failed + skipped > 0 || passed === 0 ? 1 : 0);
+  finish(t0);
 }
 
 main().catch((err) => {

@@ -1,24 +1,11 @@
 /**
- * Workbench steps the browser e2e tests share (panel.e2e.ts, edit.e2e.ts): a log line, screenshots
- * into artifacts/, polling, the command palette, the editor's context menu, and failing fast
- * on an error notification.
+ * Driving the VS Code workbench from Playwright, shared by the browser end-to-end tests:
+ * the command palette, the editor's selection and context menu, and waits that fail fast on an
+ * error notification. Gotchas behind each wait: ../shared/notes/vscode-e2e-offline.md.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { Frame, Page } from 'playwright-core';
+import { Page } from 'playwright-core';
 import { sleep } from './browser';
-import { repoRoot } from './codeServer';
-
-export const artifacts = path.join(repoRoot(), 'artifacts');
-/** Every screenshot this run took, for its closing summary. */
-export const screenshots: string[] = [];
-
-/** The context-menu entry of an analysis of the selection as a prompt. */
-export const ANALYZE = /^\s*(Backward Lens: )?Analyze Selection\s*$/;
-
-export function log(msg: string): void {
-  console.log(`[e2e ${new Date().toISOString().slice(11, 19)}] ${msg}`);
-}
+import { log } from './steps';
 
 /**
  * Resolves with `work`, or rejects as soon as VS Code shows an error notification (the
@@ -42,25 +29,6 @@ export async function failFastOnErrorToast<T>(page: Page, work: Promise<T>): Pro
   } finally {
     done = true;
     work.catch(() => undefined);
-  }
-}
-
-export async function shoot(page: Page, name: string, frame?: Frame): Promise<void> {
-  fs.mkdirSync(artifacts, { recursive: true });
-  const full = path.join(artifacts, `${name}.png`);
-  await page.screenshot({ path: full });
-  screenshots.push(full);
-  log(`screenshot: ${full}`);
-  if (frame) {
-    try {
-      const el = await frame.frameElement();
-      const crop = path.join(artifacts, `${name}-webview.png`);
-      await el.screenshot({ path: crop });
-      screenshots.push(crop);
-      log(`screenshot: ${crop}`);
-    } catch (err) {
-      log(`(no webview crop: ${(err as Error).message.split('\n')[0]})`);
-    }
   }
 }
 
@@ -133,6 +101,9 @@ export async function clickContextMenu(page: Page, snippet: string, label: RegEx
   }
   return text;
 }
+
+export const ANALYZE = /^\s*(Backward Lens: )?Analyze Selection\s*$/;
+export const ANALYZE_TEXT = /^\s*(Backward Lens: )?Analyze Selection as Training Text\s*$/;
 
 /**
  * Opens `file` from the explorer and selects its first line (Ctrl+Home, Shift+End) or the whole

@@ -1,6 +1,6 @@
 /**
  * The edit graph's update inputs against weights changed for real (in the test only): on tiny
- * GPT-2 ([in, out] weights) and Llama ([out, in]) in float64, feeding P and Q for an MLP weight
+ * GPT-2 ([in, out] weights), Llama and GPT-NeoX ([out, in]) in float64, feeding P and Q for an MLP weight
  * gives the loss and logits of the gradient graph run on W + Pᵀ Q written into the file bytes,
  * and rank-0 factors give those of the unchanged model.
  */
@@ -18,7 +18,7 @@ import type { ModelDescription } from '../../src/model/description';
 import { loadModel } from '../../src/model/load';
 import { gradientOutputsOnce } from '../support/engines';
 import { makeTempDir, removeDir } from '../support/fixtures';
-import { writeTinyGpt2, writeTinyLlama } from '../support/tinyModels';
+import { writeTinyGpt2, writeTinyLlama, writeTinyNeox } from '../support/tinyModels';
 import { seededRandom } from '../graph/gradcheck';
 
 const root = makeTempDir('edit-graph');
@@ -81,5 +81,11 @@ test('GPT-2 ([in, out] Conv1D weights): update inputs act as W + Pᵀ Q', async 
 test('Llama ([out, in] nn.Linear weights, gate and up): update inputs act as W + Pᵀ Q', async () => {
   const dir = path.join(root, 'llama');
   writeTinyLlama(dir, { kind: 'llama' });
+  await check(dir);
+});
+
+test('GPT-NeoX ([out, in] nn.Linear weights with biases, parallel residual): update inputs act as W + Pᵀ Q', async () => {
+  const dir = path.join(root, 'neox');
+  writeTinyNeox(dir);
   await check(dir);
 });

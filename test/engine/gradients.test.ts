@@ -1,5 +1,5 @@
 /**
- * The whole-model check: on tiny random GPT-2 and Llama-family models (real safetensors folders),
+ * The whole-model check: on tiny random GPT-2, Llama-family and GPT-NeoX models (real safetensors folders),
  * the Backward Lens factors reconstruct the loss gradient of the MLP weights,
  *   ∂L/∂W_out = Σ_i δ_i h_iᵀ and ∂L/∂W_in = Σ_i (FF1 VJP)_i x_iᵀ,
  * compared entry by entry with central finite differences of the loss (float64 graphs).
@@ -15,7 +15,7 @@ import type { ModelDescription } from '../../src/model/description';
 import type { LossMode } from '../../src/result/schema';
 import { gradientOutputsOnce } from '../support/engines';
 import { makeTempDir, removeDir } from '../support/fixtures';
-import { writeTinyGpt2, writeTinyLlama } from '../support/tinyModels';
+import { writeTinyGpt2, writeTinyLlama, writeTinyNeox } from '../support/tinyModels';
 import { seededRandom } from '../graph/gradcheck';
 
 const root = makeTempDir('gradients');
@@ -50,6 +50,11 @@ const LLAMA_CHECKS: Checked[] = [
 const GPT2_CHECKS: Checked[] = [
   { weight: 'h.{l}.mlp.c_proj.weight', outIn: false, outputSide: IO.ff2Vjp, inputSide: IO.ff2Input },
   { weight: 'h.{l}.mlp.c_fc.weight', outIn: false, outputSide: IO.ff1Vjp, inputSide: IO.ff1Input },
+];
+
+const NEOX_CHECKS: Checked[] = [
+  { weight: 'gpt_neox.layers.{l}.mlp.dense_4h_to_h.weight', outIn: true, outputSide: IO.ff2Vjp, inputSide: IO.ff2Input },
+  { weight: 'gpt_neox.layers.{l}.mlp.dense_h_to_4h.weight', outIn: true, outputSide: IO.ff1Vjp, inputSide: IO.ff1Input },
 ];
 
 async function lossWith(model: ModelDescription, weightData: Uint8Array[], plan: ReturnType<typeof planLoss>): Promise<number> {
@@ -118,6 +123,18 @@ test('Qwen2 with q/k/v biases, tied: factors match finite differences (paper los
   const dir = path.join(root, 'qwen2');
   writeTinyLlama(dir, { kind: 'qwen2', tied: true });
   await checkModel(dir, LLAMA_CHECKS, 'paper', 'the dog ran in', 'Paris');
+});
+
+test('GPT-NeoX with parallel residual, rotary on half of each head, erf GELU (Pythia): factors match finite differences (continuation loss)', async () => {
+  const dir = path.join(root, 'neox-parallel');
+  writeTinyNeox(dir);
+  await checkModel(dir, NEOX_CHECKS, 'continuation', 'the cat sat on', 'the mat');
+});
+
+test('GPT-NeoX with sequential residual, rotary on a quarter of each head, tied: factors match finite differences (text loss)', async () => {
+  const dir = path.join(root, 'neox-sequential');
+  writeTinyNeox(dir, { parallelResidual: false, rotaryPct: 0.25, tied: true });
+  await checkModel(dir, NEOX_CHECKS, 'text', 'the dog ran in Paris', '');
 });
 
 test('keeping the recomputations (the large-model session setting) changes no output, GPT-2 and Llama', async () => {

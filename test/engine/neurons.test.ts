@@ -15,7 +15,7 @@ import { loadModel } from '../../src/model/load';
 import type { NeuronVector } from '../../src/result/schema';
 import { engineWith } from '../support/engines';
 import { makeTempDir, readWeightValues, removeDir } from '../support/fixtures';
-import { writeTinyGpt2, writeTinyLlama } from '../support/tinyModels';
+import { writeTinyGpt2, writeTinyLlama, writeTinyNeox } from '../support/tinyModels';
 
 const root = makeTempDir('neurons');
 after(() => removeDir(root));
@@ -81,7 +81,7 @@ async function checkModel(model: ModelDescription) {
         };
         const weightOf = (name: string) => Float64Array.from(readWeightValues(model.weights[name]));
         names.ff1.forEach((name, k) => {
-          // GPT-2 stores c_fc [d, d_ff] (key j = column j); Llama stores gate/up [d_ff, d] (row j).
+          // GPT-2 stores c_fc [d, d_ff] (key j = column j); Llama gate/up and GPT-NeoX dense_h_to_4h are [d_ff, d] (row j).
           const w = weightOf(name);
           const key = Float64Array.from({ length: d }, (_, e) => (gpt2 ? w[e * dff + j] : w[j * d + e]));
           const piece = pieceOf(k);
@@ -106,5 +106,11 @@ test('GPT-2: the neuron view matches an explicitly formed ∇W', async () => {
 test('Llama (gate and up keys): the neuron view matches an explicitly formed ∇W', async () => {
   const dir = path.join(root, 'llama');
   writeTinyLlama(dir, { kind: 'llama' });
+  await checkModel(await loadModel(dir));
+});
+
+test('GPT-NeoX (sequential residual): the neuron view matches an explicitly formed ∇W', async () => {
+  const dir = path.join(root, 'neox');
+  writeTinyNeox(dir, { parallelResidual: false });
   await checkModel(await loadModel(dir));
 });

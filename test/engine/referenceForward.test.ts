@@ -7,8 +7,8 @@ import { planPrediction } from '../../src/engine/lossPlan';
 import { loadModel } from '../../src/model/load';
 import { gradientOutputsOnce } from '../support/engines';
 import { makeTempDir, removeDir } from '../support/fixtures';
-import { gpt2LogProbs, llamaLogProbs } from '../support/referenceForward';
-import { writeTinyGpt2, writeTinyLlama } from '../support/tinyModels';
+import { gpt2LogProbs, llamaLogProbs, neoxLogProbs } from '../support/referenceForward';
+import { writeTinyGpt2, writeTinyLlama, writeTinyNeox, type TinyNeoxOptions } from '../support/tinyModels';
 
 const root = makeTempDir('reference');
 after(() => removeDir(root));
@@ -50,3 +50,16 @@ test('Qwen2 (q/k/v biases, tied): next-token log-probabilities equal the referen
   const error = await maxLogProbError(folder, llamaLogProbs);
   assert.ok(error < 1e-9, `max |Δ log p| ${error}`);
 });
+
+const NEOX_VARIANTS: [string, TinyNeoxOptions][] = [
+  ['parallel residual, rotary on half of each head, erf GELU (Pythia)', {}],
+  ['sequential residual, full rotary, tied, tanh GELU', { parallelResidual: false, rotaryPct: 1, tied: true, hiddenAct: 'gelu_new' }],
+];
+for (const [name, options] of NEOX_VARIANTS) {
+  test(`GPT-NeoX (${name}): next-token log-probabilities equal the reference loops`, async () => {
+    const folder = path.join(root, `neox-${name.replace(/\W+/g, '-')}`);
+    writeTinyNeox(folder, options);
+    const error = await maxLogProbError(folder, neoxLogProbs);
+    assert.ok(error < 1e-9, `max |Δ log p| ${error}`);
+  });
+}

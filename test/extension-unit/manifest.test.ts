@@ -41,6 +41,8 @@ test('settings are documented and default to the values the code assumes', () =>
 
 test('the extension bundle, custom editor, view and panel restore are wired', () => {
   assert.equal(manifest.main, './dist/extension.js');
+  // The status bar item, the picker's way in, exists only once the extension runs.
+  assert.ok(manifest.activationEvents.includes('onStartupFinished'));
   assert.ok(manifest.activationEvents.includes('onWebviewPanel:backwardLens.panel'));
   assert.deepEqual(manifest.contributes.customEditors[0].selector, [{ filenamePattern: '*.blens.json' }]);
   assert.equal(Object.values(manifest.contributes.views).flat().some((v) => (v as { id: string }).id === 'backwardLens.resultsView'), true);

@@ -19,8 +19,9 @@ test('the picker lists cached runnable models with their facts, and checks a cho
   const snapshot = writePythonCache(cacheDir, 'tiny/gpt2', gpt2.dir, 'd'.repeat(40));
   const [choice, ...others] = cachedChoices(cacheDir, 128);
   assert.deepEqual(others, []);
-  assert.deepEqual({ ...choice, description: undefined }, { label: 'tiny/gpt2', description: undefined, detail: snapshot, reference: 'tiny/gpt2' });
-  assert.match(choice.description, /^GPT2LMHeadModel · 12K parameters · float16 · 31\.5 kB · needs ≈ \d+(\.\d+)? MB RAM at 128 tokens$/);
+  assert.deepEqual({ ...choice, detail: undefined }, { label: 'tiny/gpt2', description: 'GPT2LMHeadModel · 12K parameters', detail: undefined, reference: 'tiny/gpt2' });
+  assert.match(choice.detail, /^float16 · 31\.5 kB · needs ≈ \d+(\.\d+)? MB RAM at 128 tokens · /);
+  assert.ok(choice.detail.endsWith(` · ${snapshot}`), choice.detail);
   assert.equal(needsDownload('tiny/gpt2', cacheDir), false);
   assert.equal(needsDownload('tiny/other', cacheDir), true);
   assert.equal(needsDownload(gpt2.dir, cacheDir), false);
@@ -51,4 +52,6 @@ test('the extension downloads with the environment, its offline setting and the 
 
 test('a download reads as the notification shows it', () => {
   assert.deepEqual(describeDownload({ file: 'model.safetensors', done: 2.5e6, total: 10e6 }), { message: 'downloading model.safetensors: 2.5 of 10.0 MB', percent: 25 });
+  assert.equal(describeDownload({ file: 'model.safetensors', done: 24_100, total: 60_200 }).message, 'downloading model.safetensors: 24.1 of 60.2 kB');
+  assert.equal(describeDownload({ file: 'model.safetensors', done: 0.5e9, total: 2.2e9 }).message, 'downloading model.safetensors: 0.5 of 2.2 GB');
 });

@@ -8,6 +8,8 @@ import * as nn from '../../src/graph/nn';
 import * as op from '../../src/graph/ops';
 import { shapeOf } from '../../src/graph/plain';
 import { Builder, maxVjpError } from './gradcheck';
+import { normalCdf } from '../../src/graph/normalCdf';
+import { erf } from '../support/referenceForward';
 
 /** cos and sin tables [T = 3, hd/2 = 2] of arbitrary angles, as constants (not differentiated). */
 function rotaryTables(g: Graph): [Tensor, Tensor] {
@@ -44,6 +46,8 @@ const cases: [string, Builder, number[][], { positive?: boolean; tolerance?: num
   ['Causal attention (composite: probabilities recomputed)', (g, [q, k, v]) => nn.causalAttention(g, q, k, v, nn.causalMaskBias(g, g.constant(new Array(12).fill(0), 'float64', [4, 3]))), [[2, 4, 3], [2, 4, 3], [2, 4, 3]]],
   ['Linear plus a low-rank update, x·W + (x·Pᵀ)·Q', (g, [x, w, p, q]) => nn.plusLowRank(g, op.linear(g, x, w, false), x, { p, q }), [[3, 4], [4, 5], [2, 4], [2, 5]]],
   ['GELU tanh (composite: one VJP from x)', (g, [x]) => nn.geluTanh(g, op.mul(g, x, g.scalar(3, x.dtype))), [[4, 5]]],
+  ['GELU erf (composite: one VJP from x)', (g, [x]) => nn.geluErf(g, op.mul(g, x, g.scalar(3, x.dtype))), [[4, 5]]],
+  ['Rotary on the first 4 of 6 dims, rotate-half (GPT-NeoX)', (g, [x]) => nn.applyPartialRotary(g, x, ...rotaryTables(g), 'rotate-half', 4), [[2, 3, 6]]],
   ['ReduceMean', (g, [a]) => op.reduceMean(g, a, [2]), [[2, 3, 4]]],
   ['Softmax', (g, [a]) => op.softmax(g, a), [[3, 5]]],
   ['LogSoftmax', (g, [a]) => op.logSoftmax(g, a), [[3, 5]]],
@@ -125,3 +129,37 @@ function matmul(a: number[], b: number[], m: number, k: number, n: number): numb
     return sum;
   });
 }
+
+/** Φ(x) from the graph, in float32 (onnxruntime's Erf) or float64 (the Chebyshev erfc). */
+async function graphNormalCdf(xs: number[], dtype: 'float32' | 'float64'): Promise<ArrayLike<number>> {
+  const g = new Graph();
+  g.output(normalCdf(g, g.input('x', dtype, [xs.length])), 'y');
+  const session = await ort.InferenceSession.create(toOnnxBytes(g, 'normal-cdf'));
+  const data = dtype === 'float64' ? Float64Array.from(xs) : Float32Array.from(xs);
+  const out = await session.run({ x: new ort.Tensor(dtype, data, [xs.length]) });
+  await session.release();
+  return out.y.data as Float32Array | Float64Array;
+}
+
+test('Φ in float64 matches mpmath and the erf series to double precision; float32 (Erf node) to float32', async () => {
+  // mpmath.ncdf at 40 digits.
+  const known: [number, number][] = [
+    [-8, 6.2209605742717841235e-16],
+    [-3.5, 0.00023262907903552503635],
+    [-1, 0.15865525393145705141],
+    [-0.01, 0.49601064368536839622],
+    [0, 0.5],
+    [0.3, 0.61791142218895263307],
+    [1.7, 0.95543453724145695634],
+    [4, 0.99996832875816688008],
+    [9, 1],
+  ];
+  const at = await graphNormalCdf(known.map(([x]) => x), 'float64');
+  known.forEach(([x, want], i) => assert.ok(Math.abs(at[i] - want) <= 2e-16 + 1e-14 * want, `Φ(${x}) = ${at[i]}, mpmath ${want}`));
+  const xs = Array.from({ length: 2001 }, (_, i) => -20 + i * 0.02);
+  const [double, single] = await Promise.all([graphNormalCdf(xs, 'float64'), graphNormalCdf(xs, 'float32')]);
+  const series = xs.map((x) => 0.5 * (1 + erf(x / Math.SQRT2)));
+  const worst = (got: ArrayLike<number>) => Math.max(...xs.map((_, i) => Math.abs(got[i] - series[i])));
+  assert.ok(worst(double) < 2e-15, `float64: max |ΔΦ| ${worst(double)}`);
+  assert.ok(worst(single) < 2e-7, `float32: max |ΔΦ| ${worst(single)}`);
+});

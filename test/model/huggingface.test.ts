@@ -6,7 +6,7 @@ import type { ModelDescription } from '../../src/model/description';
 import { ModelLoadError } from '../../src/files/modelLoadError';
 import { loadHuggingFace } from '../../src/model/huggingface';
 import { makeTempDir, readWeightValues, removeDir } from '../support/fixtures';
-import { TINY, writeSafetensors, writeTinyGpt2, writeTinyLlama, type TinyModel } from '../support/tinyModels';
+import { TINY, TINY_NEOX, writeSafetensors, writeTinyGpt2, writeTinyLlama, writeTinyNeox, type TinyModel } from '../support/tinyModels';
 
 /** Every stored tensor (prefix removed) is in the description with its shape and exact values. */
 function assertWeightsMatch(model: ModelDescription, tiny: TinyModel): void {
@@ -187,5 +187,98 @@ describe('Hugging Face Llama-family folders', () => {
     const tiny = writeTinyLlama(path.join(root, 'bad-field'), { kind: 'llama' });
     editConfig(tiny.dir, (config) => (config.hidden_size = 'big'));
     assert.throws(() => loadHuggingFace(tiny.dir), isLoadError(/"hidden_size" = "big".*positive integer/));
+  });
+});
+
+describe('Hugging Face GPT-NeoX folders', () => {
+  let root: string;
+  before(() => {
+    root = makeTempDir('hf-neox');
+  });
+  after(() => removeDir(root));
+
+  const neoxConfig = (tiny: TinyModel, overrides: Partial<ModelDescription['config']> = {}) => ({
+    architecture: 'gpt-neox',
+    layers: 2,
+    hiddenSize: 16,
+    intermediateSize: TINY_NEOX.intermediate,
+    heads: 2,
+    kvHeads: 2,
+    headDim: TINY_NEOX.headDim,
+    vocabSize: tiny.config.vocab_size,
+    contextLength: TINY.context,
+    normEps: 1e-5,
+    ropeTheta: 10000,
+    ropeStyle: 'rotate-half',
+    attentionBias: true,
+    tiedEmbeddings: false,
+    neox: { rotaryDims: 4, parallelResidual: true, activation: 'gelu-erf' },
+    ...overrides,
+  });
+
+  for (const options of [{}, { tied: true, dtype: 'bfloat16' as const }, { dtype: 'float16' as const, sharded: true }]) {
+    test(`loads ${JSON.stringify(options)}`, () => {
+      const tiny = writeTinyNeox(path.join(root, JSON.stringify(options).replace(/\W/g, '') || 'plain'), options);
+      const model = loadHuggingFace(tiny.dir);
+      assert.deepEqual(model.config, neoxConfig(tiny, { tiedEmbeddings: Boolean(options.tied) }));
+      assert.equal(Object.keys(model.weights).length, 4 + 2 * 12);
+      assertWeightsMatch(model, tiny);
+      if (options.tied) assert.equal(model.weights['embed_out.weight'], model.weights['gpt_neox.embed_in.weight']);
+      assert.deepEqual(model.weights['gpt_neox.layers.1.attention.query_key_value.weight'].shape, [48, 16]);
+      assert.equal(model.weightFiles.length, options.sharded ? 2 : 1);
+      assert.equal(model.tokenizer.bosId, undefined);
+      assert.equal(model.tokenizer.encode('the cat sat').length, 3);
+      assert.equal(model.tokenizer.tokenText(model.config.vocabSize - 1), `<unused ${model.config.vocabSize - 1}>`, 'embed_out has rows past the tokenizer, as in Pythia');
+    });
+  }
+
+  test('sequential residual, tanh GELU and no attention biases are read', () => {
+    const tiny = writeTinyNeox(path.join(root, 'variants'), { parallelResidual: false, hiddenAct: 'gelu_new', rotaryPct: 0.25 });
+    editConfig(tiny.dir, (config) => (config.attention_bias = false));
+    const model = loadHuggingFace(tiny.dir);
+    assert.deepEqual(model.config, neoxConfig(tiny, { attentionBias: false, neox: { rotaryDims: 2, parallelResidual: false, activation: 'gelu-tanh' } }));
+    assert.equal(model.weights['gpt_neox.layers.0.attention.dense.bias'], undefined);
+    assert.equal(model.weights['gpt_neox.layers.0.attention.query_key_value.bias'], undefined);
+  });
+
+  test('transformers 5 configs (rope_parameters) and the copies transformers 4 writes are read; copies must agree', () => {
+    const tiny = writeTinyNeox(path.join(root, 'rope-parameters'));
+    editConfig(tiny.dir, (config) => {
+      delete config.rotary_pct;
+      delete config.rotary_emb_base;
+      config.rope_parameters = { rope_type: 'default', rope_theta: 500, partial_rotary_factor: 0.5 };
+    });
+    assert.deepEqual(loadHuggingFace(tiny.dir).config, neoxConfig(tiny, { ropeTheta: 500 }));
+    editConfig(tiny.dir, (config) => {
+      delete config.rope_parameters;
+      Object.assign(config, { rotary_pct: 0.5, partial_rotary_factor: 0.5, rotary_emb_base: 500, rope_theta: 500 });
+    });
+    assert.deepEqual(loadHuggingFace(tiny.dir).config, neoxConfig(tiny, { ropeTheta: 500 }));
+    editConfig(tiny.dir, (config) => (config.rope_theta = 10000));
+    assert.throws(() => loadHuggingFace(tiny.dir), isLoadError(/inconsistent: "rotary_emb_base" is 500 but "rope_theta" is 10000/));
+  });
+
+  const refusals: [string, (config: Record<string, unknown>) => void, RegExp][] = [
+    ['another activation', (c) => (c.hidden_act = 'relu'), /hidden_act "relu" \(only gelu, gelu_new, gelu_pytorch_tanh\).*not supported/],
+    ['rope_scaling', (c) => (c.rope_scaling = { type: 'linear', factor: 2 }), /rope_scaling \{"type":"linear","factor":2\}.*not supported/],
+    ['a scaled rope in rope_parameters', (c) => (c.rope_parameters = { rope_type: 'dynamic', factor: 2 }), /rope_parameters \{"rope_type":"dynamic".*not supported/],
+    ['an odd rotary width', (c) => (c.rotary_pct = 0.375), /rotary over 3 of head_dim 8 \(rotary_pct 0\.375\).*even number/],
+    ['no rotary dims', (c) => (c.rotary_pct = 0.1), /rotary over 0 of head_dim 8/],
+    ['a rotary share above 1', (c) => (c.rotary_pct = 1.5), /"rotary_pct" = 1\.5, but it must be a number above 0, at most 1/],
+    ['heads that do not divide the width', (c) => (c.num_attention_heads = 3), /hidden_size 16 is not a multiple of num_attention_heads 3/],
+  ];
+  for (const [name, edit, pattern] of refusals) {
+    test(`${name} is refused from config.json`, () => {
+      const tiny = writeTinyNeox(path.join(root, name.replace(/\W+/g, '-')));
+      editConfig(tiny.dir, edit);
+      assert.throws(() => loadHuggingFace(tiny.dir), isLoadError(pattern));
+    });
+  }
+
+  test('an untied config whose files lack embed_out.weight is refused (transformers would initialise it at random)', () => {
+    const tiny = writeTinyNeox(path.join(root, 'headless'));
+    const { 'embed_out.weight': _dropped, ...rest } = tiny.tensors;
+    writeSafetensors(path.join(tiny.dir, 'model.safetensors'), rest, 'float32');
+    assert.throws(() => loadHuggingFace(tiny.dir), isLoadError(/lack tensor "embed_out\.weight"/));
   });
 });

@@ -49,6 +49,13 @@ test('a backward-lens/2 result with a neuron view and a check passes; /2 without
   assert.equal(validateResult({ ...copy(), schema: 'backward-lens/2' }).neurons, undefined);
 });
 
+test('gpt-neox is an architecture of backward-lens/2 only', () => {
+  const neox = (schema: string) => ({ ...copy(), schema, model: { ...copy().model, architecture: 'gpt-neox' } });
+  assert.equal(validateResult(neox('backward-lens/2')).model.architecture, 'gpt-neox');
+  assert.throws(() => validateResult(neox('backward-lens/1')), /\/model\/architecture must be equal to one of the allowed values/);
+  assert.throws(() => validateResult({ ...neox('backward-lens/2'), model: { ...copy().model, architecture: 'bert' } }), /\/model\/architecture/);
+});
+
 test('a damaged neuron view or check is refused with the place of the damage', () => {
   const noValue = version2();
   delete (noValue.neurons.layers[1].ff2[0] as { value?: unknown }).value;

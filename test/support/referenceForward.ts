@@ -1,5 +1,5 @@
 /**
- * Plain float64 loops for the forward pass of GPT-2 and Hugging Face Llama/Qwen2, written
+ * Plain float64 loops for the forward pass of GPT-2, Hugging Face Llama/Qwen2 and GPT-NeoX, written
  * straight from the architectures' definitions and sharing no code with the graph builder, so
  * the compiled graph's logits can be checked against an independent implementation.
  */
@@ -124,4 +124,65 @@ export function llamaLogProbs(model: ModelDescription, ids: number[]): Float64Ar
   }
   const final = rmsNorm(x, w('model.norm.weight'), eps);
   return logSoftmax(project([final[final.length - 1]], w('lm_head.weight'), d, vocabSize, 'out-in')[0]);
+}
+
+/**
+ * erf by its everywhere-convergent series of positive terms, (2/√π) e^(−x²) Σ_n 2ⁿ x^(2n+1) / (2n+1)!!
+ * (no cancellation; a different method from the graph's Chebyshev erfc), ±1 beyond |x| = 6.
+ */
+export function erf(x: number): number {
+  if (Math.abs(x) > 6) return Math.sign(x);
+  let term = x;
+  let sum = x;
+  for (let n = 1; Math.abs(term) > 1e-17 * Math.abs(sum); n++) {
+    term *= (2 * x * x) / (2 * n + 1);
+    sum += term;
+  }
+  return (2 / Math.sqrt(Math.PI)) * Math.exp(-x * x) * sum;
+}
+
+/** Next-token log-probabilities after `ids` from Hugging Face's GPTNeoXForCausalLM (modeling_gpt_neox.py). */
+export function neoxLogProbs(model: ModelDescription, ids: number[]): Float64Array {
+  const { hiddenSize: d, heads, headDim, intermediateSize: ff, normEps: eps, vocabSize, ropeTheta, neox } = model.config;
+  const { rotaryDims, parallelResidual, activation } = neox!;
+  const w = (name: string) => weight(model, name);
+  const embed = w('gpt_neox.embed_in.weight');
+  // rotate_half on the first rotaryDims of a head, inv_freq = base^(−2k/rotaryDims); the rest passes through.
+  const rotate = (row: Float64Array, pos: number): Float64Array => {
+    const out = Float64Array.from(row);
+    for (let h = 0; h < heads; h++) {
+      for (let k = 0; k < rotaryDims / 2; k++) {
+        const angle = pos * ropeTheta ** ((-2 * k) / rotaryDims);
+        const a = row[h * headDim + k];
+        const b = row[h * headDim + k + rotaryDims / 2];
+        out[h * headDim + k] = a * Math.cos(angle) - b * Math.sin(angle);
+        out[h * headDim + k + rotaryDims / 2] = b * Math.cos(angle) + a * Math.sin(angle);
+      }
+    }
+    return out;
+  };
+  const gelu = (v: number) =>
+    activation === 'gelu-erf' ? 0.5 * v * (1 + erf(v / Math.SQRT2)) : 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)));
+  let x: Matrix = ids.map((id) => embed.slice(id * d, (id + 1) * d));
+  for (let l = 0; l < model.config.layers; l++) {
+    const p = `gpt_neox.layers.${l}.`;
+    const bias = (name: string) => (model.config.attentionBias ? w(`${p}attention.${name}.bias`) : undefined);
+    const qkv = project(layerNorm(x, w(`${p}input_layernorm.weight`), w(`${p}input_layernorm.bias`), eps), w(`${p}attention.query_key_value.weight`), d, 3 * d, 'out-in', bias('query_key_value'));
+    // query_key_value's output viewed as [heads, 3 · head_dim]: per head q, then k, then v.
+    const part = (s: number) =>
+      qkv.map((row) => {
+        const out = new Float64Array(d);
+        for (let h = 0; h < heads; h++) for (let c = 0; c < headDim; c++) out[h * headDim + c] = row[h * 3 * headDim + s * headDim + c];
+        return out;
+      });
+    const q = part(0).map(rotate);
+    const k = part(1).map(rotate);
+    const attended = project(attention(q, k, part(2), heads, heads, headDim), w(`${p}attention.dense.weight`), d, d, 'out-in', bias('dense'));
+    const afterAttention = add(x, attended);
+    const mlpInput = parallelResidual ? x : afterAttention;
+    const hidden = project(layerNorm(mlpInput, w(`${p}post_attention_layernorm.weight`), w(`${p}post_attention_layernorm.bias`), eps), w(`${p}mlp.dense_h_to_4h.weight`), d, ff, 'out-in', w(`${p}mlp.dense_h_to_4h.bias`));
+    x = add(afterAttention, project(hidden.map((row) => row.map(gelu)), w(`${p}mlp.dense_4h_to_h.weight`), ff, d, 'out-in', w(`${p}mlp.dense_4h_to_h.bias`)));
+  }
+  const final = layerNorm(x, w('gpt_neox.final_layer_norm.weight'), w('gpt_neox.final_layer_norm.bias'), eps);
+  return logSoftmax(project([final[final.length - 1]], w('embed_out.weight'), d, vocabSize, 'out-in')[0]);
 }

@@ -43,8 +43,23 @@ export interface TinyLlamaOptions {
   seed?: number;
 }
 
+export interface TinyNeoxOptions {
+  /** use_parallel_residual (Pythia: true). */
+  parallelResidual?: boolean;
+  /** rotary_pct of TINY_NEOX.headDim (Pythia: 0.25 of 64 … 128). */
+  rotaryPct?: number;
+  /** hidden_act (Pythia: "gelu", erf's). */
+  hiddenAct?: 'gelu' | 'gelu_new';
+  tied?: boolean;
+  dtype?: TinyDType;
+  sharded?: boolean;
+  seed?: number;
+}
+
 /** Shapes shared by both families: small enough to run instantly, big enough to have GQA and several heads. */
 export const TINY = { hidden: 16, layers: 2, heads: 4, kvHeads: 2, intermediate: 40, context: 64 } as const;
+/** GPT-NeoX's heads are wider so that a partial rotary (half of 8 dims) leaves dims both rotated and passed through; d_ff = 4d as in Pythia. */
+export const TINY_NEOX = { heads: 2, headDim: 8, intermediate: 4 * TINY.hidden, paddedRows: 5 } as const;
 
 /** Words whose BPE merges the tiny vocabularies learn, so ordinary text encodes to whole-word tokens. */
 const TINY_WORDS = ['the', 'cat', 'sat', 'on', 'mat', 'a', 'dog', 'ran', 'Paris', 'is', 'in'];
@@ -157,6 +172,63 @@ export function writeTinyLlama(dir: string, options: TinyLlamaOptions): TinyMode
     kind === 'qwen2'
       ? { tokenizer_class: 'Qwen2Tokenizer', bos_token: null, eos_token: '<|endoftext|>', model_max_length: TINY.context }
       : { tokenizer_class: 'LlamaTokenizer', add_bos_token: true, add_eos_token: false, bos_token: '<s>', eos_token: '</s>', unk_token: '<unk>', legacy: false };
+  return writeFolder(dir, { config, tokenizer, tokenizerConfig, tensors, dtype, sharded });
+}
+
+/**
+ * A Pythia-shaped GPTNeoXForCausalLM folder, its config.json as Pythia's (rotary_pct,
+ * rotary_emb_base, use_parallel_residual), with fused query_key_value weights and an untied
+ * embed_out that, like Pythia's, has more rows than the tokenizer has tokens.
+ */
+export function writeTinyNeox(dir: string, options: TinyNeoxOptions = {}): TinyModel {
+  const { parallelResidual = true, rotaryPct = 0.5, hiddenAct = 'gelu', tied = false, dtype = 'float32', sharded = false, seed = 3 } = options;
+  const tokenizer = neoxTokenizerJson();
+  const vocabSize = tokenizerVocabSize(tokenizer) + TINY_NEOX.paddedRows;
+  const d = TINY.hidden;
+  const ff = TINY_NEOX.intermediate;
+  const config = {
+    architectures: ['GPTNeoXForCausalLM'],
+    model_type: 'gpt_neox',
+    hidden_act: hiddenAct,
+    hidden_size: d,
+    intermediate_size: ff,
+    num_hidden_layers: TINY.layers,
+    num_attention_heads: TINY_NEOX.heads,
+    max_position_embeddings: TINY.context,
+    layer_norm_eps: 1e-5,
+    rotary_pct: rotaryPct,
+    rotary_emb_base: 10000,
+    use_parallel_residual: parallelResidual,
+    tie_word_embeddings: tied,
+    vocab_size: vocabSize,
+    bos_token_id: 0,
+    eos_token_id: 0,
+    torch_dtype: dtype,
+  };
+  const random = seededNormal(seed);
+  const shapes: Record<string, number[]> = { 'gpt_neox.embed_in.weight': [vocabSize, d] };
+  for (let i = 0; i < TINY.layers; i++) {
+    const layer = `gpt_neox.layers.${i}`;
+    Object.assign(shapes, {
+      [`${layer}.input_layernorm.weight`]: [d],
+      [`${layer}.input_layernorm.bias`]: [d],
+      [`${layer}.post_attention_layernorm.weight`]: [d],
+      [`${layer}.post_attention_layernorm.bias`]: [d],
+      [`${layer}.attention.query_key_value.weight`]: [3 * d, d],
+      [`${layer}.attention.query_key_value.bias`]: [3 * d],
+      [`${layer}.attention.dense.weight`]: [d, d],
+      [`${layer}.attention.dense.bias`]: [d],
+      [`${layer}.mlp.dense_h_to_4h.weight`]: [ff, d],
+      [`${layer}.mlp.dense_h_to_4h.bias`]: [ff],
+      [`${layer}.mlp.dense_4h_to_h.weight`]: [d, ff],
+      [`${layer}.mlp.dense_4h_to_h.bias`]: [d],
+    });
+  }
+  Object.assign(shapes, { 'gpt_neox.final_layer_norm.weight': [d], 'gpt_neox.final_layer_norm.bias': [d] });
+  if (!tied) shapes['embed_out.weight'] = [vocabSize, d];
+  const tensors: Record<string, TinyTensor> = {};
+  for (const [name, shape] of Object.entries(shapes)) tensors[name] = randomTensor(shape, name.endsWith('layernorm.weight') || name.endsWith('layer_norm.weight'), random);
+  const tokenizerConfig = { tokenizer_class: 'GPTNeoXTokenizer', add_prefix_space: false, bos_token: '<|endoftext|>', eos_token: '<|endoftext|>', unk_token: '<|endoftext|>' };
   return writeFolder(dir, { config, tokenizer, tokenizerConfig, tensors, dtype, sharded });
 }
 
@@ -387,6 +459,30 @@ function byteLevelTokenizerJson(extraPieces: string[] = []): TokenizerJson {
     post_processor: byteLevel,
     decoder: byteLevel,
     model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: '', end_of_word_suffix: '', fuse_unk: false, byte_fallback: false, vocab, merges },
+  };
+}
+
+/**
+ * A GPT-NeoX-style byte-level BPE as Pythia's tokenizer.json has it: `<|endoftext|>` and
+ * `<|padding|>` first (ids 0 and 1, in the vocabulary and as added tokens), then the 256 byte
+ * symbols and merged words, with an NFC normalizer.
+ */
+function neoxTokenizerJson(): TokenizerJson {
+  const vocab: Record<string, number> = { '<|endoftext|>': 0, '<|padding|>': 1 };
+  for (const char of byteLevelAlphabet()) vocab[char] = Object.keys(vocab).length;
+  const merges = wordMerges([...TINY_WORDS.map((word) => 'Ġ' + word), ...TINY_WORDS]);
+  for (const [left, right] of merges) vocab[left + right] ??= Object.keys(vocab).length;
+  const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true };
+  return {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: [addedToken(0, '<|endoftext|>'), addedToken(1, '<|padding|>')],
+    normalizer: { type: 'NFC' },
+    pre_tokenizer: byteLevel,
+    post_processor: byteLevel,
+    decoder: byteLevel,
+    model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, vocab, merges },
   };
 }
 
