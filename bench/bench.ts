@@ -21,7 +21,7 @@ import { ensureGpt2Model, GPT2_SMALL } from './gpt2Model';
 import { ProfileRow } from './profile';
 import { ensureLlamaModels, LLAMA_DTYPES, LLAMA_TOKENS, llamaDir, llamaFloor, memoryBandwidthGBs } from './llamaBench';
 import { ROOF_VARIANTS, RoofTiming } from './roof';
-import { MB } from './stats';
+import { MB, median } from './stats';
 import { measureCli, measureTorch, TORCH_ONE_SHOT_TOKENS, TORCH_WARM_TOKENS, torchPython, type CliRun, type TorchRun } from './torchBench';
 import type { EngineMeasurement, ProfileMeasurement, RoofMeasurement, WorkerResult, WorkerSpec } from './worker';
 
@@ -121,7 +121,7 @@ async function measureTorchPart(gpt2Dir: string, gpt2: ModelRow[], runs: number,
   fs.rmSync(cacheHome, { recursive: true, force: true });
   fs.mkdirSync(cacheHome, { recursive: true });
   const cli: CliRun[] = [];
-  for (const cached of [false, true, true]) {
+  for (const cached of [false, true, true, true]) {
     say(`torch: one-shot CLI T=${TORCH_ONE_SHOT_TOKENS}${cached ? ' (cached graph)' : ' (empty cache)'}`);
     cli.push(await measureCli(gpt2Dir, tokenizer, TORCH_ONE_SHOT_TOKENS, TARGET, cacheHome, cached));
   }
@@ -372,9 +372,9 @@ async function main(): Promise<void> {
     const bestTorch = (T: number) => Math.min(...runs.filter((r) => r.T === T).map((r) => r.warmMs));
     const warmRatio = engineWarm.cold.warmWallMedianMs / bestTorch(TORCH_WARM_TOKENS);
     targets.push({ name: `GPT-2 T=${TORCH_WARM_TOKENS} engine warm < PyTorch warm (its faster variant)`, measured: `${fmtMs(engineWarm.cold.warmWallMedianMs)} / ${fmtMs(bestTorch(TORCH_WARM_TOKENS))} = ${warmRatio.toFixed(2)}×`, limit: '< 1.00×', pass: warmRatio < 1 });
-    const cachedCli = Math.min(...cli.filter((c) => c.cached).map((c) => c.wallMs));
+    const cachedCli = median(cli.filter((c) => c.cached).map((c) => c.wallMs));
     const cliRatio = cachedCli / bestTorch(TORCH_ONE_SHOT_TOKENS);
-    targets.push({ name: `GPT-2 T=${TORCH_ONE_SHOT_TOKENS} one-shot CLI process (cached graph) < PyTorch warm`, measured: `${fmtMs(cachedCli)} / ${fmtMs(bestTorch(TORCH_ONE_SHOT_TOKENS))} = ${cliRatio.toFixed(2)}×`, limit: '< 1.00×', pass: cliRatio < 1 });
+    targets.push({ name: `GPT-2 T=${TORCH_ONE_SHOT_TOKENS} one-shot CLI process (cached graph, median) < PyTorch warm`, measured: `${fmtMs(cachedCli)} / ${fmtMs(bestTorch(TORCH_ONE_SHOT_TOKENS))} = ${cliRatio.toFixed(2)}×`, limit: '< 1.00×', pass: cliRatio < 1 });
     const lossGap = Math.max(...cli.map((c) => Math.abs(c.loss - runs.find((r) => r.T === c.T)!.loss)));
     targets.push({ name: `GPT-2 T=${TORCH_ONE_SHOT_TOKENS} CLI loss = PyTorch loss (4 decimals printed)`, measured: `|ΔL| ≤ ${lossGap.toExponential(1)}`, limit: '≤ 1e-3', pass: lossGap <= 1e-3 });
   }

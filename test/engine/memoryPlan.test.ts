@@ -57,18 +57,19 @@ test('a 7B bfloat16 model is planned from its headers and refused with the numbe
   // 6.74B parameters widened to float32: 27 GB before any activation.
   assert.ok(cpu.weights > 26.5e9 && cpu.weights < 27.5e9, String(cpu.weights));
   assert.ok(memoryNeeds(model, 'cuda', 'float16', 128).weights < cpu.weights / 1.9, 'float16 matmuls on a GPU hold the weights in half');
-  process.env.BACKWARD_LENS_MEMORY_LIMIT = '24GB';
+  // Far below any free RAM the tests see, so the limit is what the plan compares with.
+  process.env.BACKWARD_LENS_MEMORY_LIMIT = '2GB';
   try {
     const plan = planMemory(model, 'cpu', 'float32', 128);
     assert.equal(plan.fits, false);
-    assert.deepEqual(plan.available, { bytes: 24e9, source: 'BACKWARD_LENS_MEMORY_LIMIT' });
-    assert.match(new MemoryPlanError(plan, '7b').message, /^7b does not fit: the analysis needs ≈ \d+\.\d GB of RAM \(weights .*\); 24\.0 GB is free \(BACKWARD_LENS_MEMORY_LIMIT\)\. Ways out: a GPU .*; a smaller model\.$/);
+    assert.deepEqual(plan.available, { bytes: 2e9, source: 'BACKWARD_LENS_MEMORY_LIMIT' });
+    assert.match(new MemoryPlanError(plan, '7b').message, /^7b does not fit: the analysis needs ≈ \d+\.\d GB of RAM \(weights .*\); 2\.00 GB is free \(BACKWARD_LENS_MEMORY_LIMIT\)\. Ways out: a GPU .*; a smaller model\.$/);
   } finally {
     delete process.env.BACKWARD_LENS_MEMORY_LIMIT;
   }
   const cli = spawnSync(process.execPath, [CLI, 'analyze', '--prompt', 'the cat sat', '--target', 'mat', '--model', dir], {
     encoding: 'utf8',
-    env: { ...process.env, BACKWARD_LENS_MEMORY_LIMIT: '24GB', XDG_CACHE_HOME: scratch },
+    env: { ...process.env, BACKWARD_LENS_MEMORY_LIMIT: '2GB', XDG_CACHE_HOME: scratch },
   });
   assert.equal(cli.status, 2, cli.stderr);
   assert.match(cli.stderr.split('\n')[0], /^backward-lens: 7b does not fit: the analysis needs ≈ .* GB of RAM/);
