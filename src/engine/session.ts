@@ -141,19 +141,27 @@ async function open(request: SessionRequest, provider: ExecutionProviderName): P
   return { session, weightsVia: 'memory' };
 }
 
-const OPTIMIZED_MODEL = 'optimized.onnx';
+/**
+ * Named by a hash of what onnxruntime optimizes under (the level, disabled optimizers, prepacking …),
+ * so other options never load it; threads, arena and execution mode shape only the run.
+ */
+function optimizedModelName(options: ort.InferenceSession.SessionOptions): string {
+  const shaping = JSON.stringify({ level: options.graphOptimizationLevel, extra: options.extra });
+  return `optimized-${createHash('sha256').update(shaping).digest('hex').slice(0, 12)}`;
+}
 
 /**
  * On the CPU, onnxruntime's optimized model is saved beside the cached graph the first time and
  * loaded, unoptimized again, the next: its folded float32 weights (16-bit checkpoints' casts done)
  * go to a file of their own that onnxruntime maps instead of reading. 1B Llama, bfloat16: session
  * creation 17 s from the checkpoint; a 172M-parameter one 2.97 s → 0.45 s and 784 → 83 MB peak
- * RSS at creation. It costs a float32 copy of the weights on disk. GPU sessions are not saved:
- * an optimized graph holds provider-specific nodes.
+ * RSS at creation. It costs a float32 copy of the weights on disk per set of session options
+ * (see optimizedModelName). GPU sessions are not saved: an optimized graph holds provider-specific nodes.
  */
 async function createOptimizedOnce(modelPath: string, options: ort.InferenceSession.SessionOptions, provider: ExecutionProviderName): Promise<ort.InferenceSession> {
   if (provider !== 'cpu') return ort.InferenceSession.create(modelPath, options);
-  const optimized = path.join(path.dirname(modelPath), OPTIMIZED_MODEL);
+  const name = optimizedModelName(options);
+  const optimized = path.join(path.dirname(modelPath), `${name}.onnx`);
   if (fs.existsSync(optimized)) {
     try {
       return await ort.InferenceSession.create(optimized, { ...options, graphOptimizationLevel: 'disabled' });
@@ -168,7 +176,7 @@ async function createOptimizedOnce(modelPath: string, options: ort.InferenceSess
   const session = await ort.InferenceSession.create(modelPath, {
     ...options,
     optimizedModelFilePath: partial,
-    extra: { ...extra, session: { ...extra.session, optimized_model_external_initializers_file_name: `optimized-weights-${process.pid}.bin`, optimized_model_external_initializers_min_size_in_bytes: '1024' } },
+    extra: { ...extra, session: { ...extra.session, optimized_model_external_initializers_file_name: `${name}-weights-${process.pid}.bin`, optimized_model_external_initializers_min_size_in_bytes: '1024' } },
   });
   try {
     fs.renameSync(partial, optimized);

@@ -158,7 +158,7 @@ function parseLlamaFamilyConfig(f: ConfigFields, architecture: Exclude<Supported
     vocabSize: f.positiveInt('vocab_size', MODEL_LIMITS.vocabSize),
     contextLength: f.positiveInt('max_position_embeddings', MODEL_LIMITS.contextLength),
     normEps: f.positiveNumber('rms_norm_eps', 1e-6),
-    ropeTheta: f.positiveNumber('rope_theta', 10000),
+    ropeTheta: plainRopeTheta(f),
     ropeStyle: 'rotate-half',
     attentionBias: architecture === 'Qwen2ForCausalLM',
     tiedEmbeddings: f.boolean('tie_word_embeddings', false),
@@ -171,7 +171,8 @@ function parseLlamaFamilyConfig(f: ConfigFields, architecture: Exclude<Supported
 function rejectUnsupportedLlamaFeatures(f: ConfigFields, architecture: SupportedArchitecture): void {
   const activation = String(f.raw.hidden_act ?? 'silu');
   if (activation !== 'silu') f.unsupported(`hidden_act "${activation}" (only silu)`);
-  if (f.raw.rope_scaling !== undefined && f.raw.rope_scaling !== null) f.unsupported(`rope_scaling ${JSON.stringify(f.raw.rope_scaling)}`);
+  const share = f.agreedNumber(['partial_rotary_factor', 'rope_parameters.partial_rotary_factor'], 1, (v) => v > 0 && v <= 1, 'a number above 0, at most 1');
+  if (share !== 1) f.unsupported(`partial_rotary_factor ${share} (rotary on part of each head; only 1)`);
   if (f.raw.use_sliding_window === true) f.unsupported('sliding-window attention (use_sliding_window true)');
   const window = f.raw.sliding_window;
   if (architecture === 'MistralForCausalLM' && typeof window === 'number' && window < f.positiveInt('max_position_embeddings', MODEL_LIMITS.contextLength)) {
@@ -216,19 +217,27 @@ function parseGptNeoxConfig(f: ConfigFields): ParsedConfig {
  * (rope_parameters); those present must agree. Only plain RoPE on an even number of dims runs.
  */
 function neoxRotary(f: ConfigFields, headDim: number): { rotaryDims: number; theta: number } {
-  if (f.raw.rope_scaling !== undefined && f.raw.rope_scaling !== null) f.unsupported(`rope_scaling ${JSON.stringify(f.raw.rope_scaling)}`);
-  const parameters = f.raw.rope_parameters;
-  if (parameters !== undefined && parameters !== null) {
-    if (typeof parameters !== 'object' || Array.isArray(parameters)) f.inconsistent('rope_parameters is not an object');
-    const ropeType = (parameters as Record<string, unknown>).rope_type ?? 'default';
-    if (ropeType !== 'default') f.unsupported(`rope_parameters ${JSON.stringify(parameters)}`);
-  }
-  const theta = f.agreedNumber(['rotary_emb_base', 'rope_theta', 'rope_parameters.rope_theta'], 10000, (v) => v > 0, 'a positive number');
+  const theta = plainRopeTheta(f, ['rotary_emb_base']);
   const share = f.agreedNumber(['rotary_pct', 'partial_rotary_factor', 'rope_parameters.partial_rotary_factor'], 0.25, (v) => v > 0 && v <= 1, 'a number above 0, at most 1');
   // As transformers computes it: int(head_size * rotary_pct).
   const rotaryDims = Math.trunc(headDim * share);
   if (rotaryDims < 2 || rotaryDims % 2 !== 0) f.unsupported(`rotary over ${rotaryDims} of head_dim ${headDim} (rotary_pct ${share}); rotary needs an even number of dims, at least 2`);
   return { rotaryDims, theta };
+}
+
+/**
+ * The RoPE base, as transformers 4 writes it (rope_theta, or a family's `aliases`) or 5
+ * (rope_parameters.rope_theta); those present must agree. Scaled RoPE is refused under either name.
+ */
+function plainRopeTheta(f: ConfigFields, aliases: string[] = []): number {
+  if (f.raw.rope_scaling !== undefined && f.raw.rope_scaling !== null) f.unsupported(`rope_scaling ${JSON.stringify(f.raw.rope_scaling)}`);
+  const parameters = f.raw.rope_parameters;
+  if (parameters !== undefined && parameters !== null) {
+    if (typeof parameters !== 'object' || Array.isArray(parameters)) f.inconsistent('rope_parameters is not an object');
+    const ropeType = (parameters as Record<string, unknown>).rope_type ?? 'default';
+    if (ropeType !== 'default') f.unsupported(`rope_parameters ${JSON.stringify(parameters)} (only rope_type "default")`);
+  }
+  return f.agreedNumber([...aliases, 'rope_theta', 'rope_parameters.rope_theta'], 10000, (v) => v > 0, 'a positive number');
 }
 
 function divide(numerator: number, denominator: number, numeratorKey: string, denominatorKey: string, f: ConfigFields): number {

@@ -14,7 +14,7 @@ import { loadModel } from '../../src/model/load';
 import type { ModelDescription } from '../../src/model/description';
 import type { LossMode } from '../../src/result/schema';
 import { gradientOutputsOnce } from '../support/engines';
-import { makeTempDir, removeDir } from '../support/fixtures';
+import { makeTempDir, removeDir, savedOptimizedModels } from '../support/fixtures';
 import { writeTinyGpt2, writeTinyLlama, writeTinyNeox } from '../support/tinyModels';
 import { seededRandom } from '../graph/gradcheck';
 
@@ -147,10 +147,12 @@ test('keeping the recomputations (the large-model session setting) changes no ou
     write(dir);
     const model = await loadModel(dir);
     const plan = planLoss(model.tokenizer, { prompt: 'the cat sat on', target: 'the mat', lossMode: 'continuation', maxTokens: 64 });
+    const cacheDir = path.join(dir, 'cache');
     const outputs = [];
     for (const keepRecomputations of [false, true]) {
-      outputs.push(await gradientOutputsOnce(model, { cacheDir: root }, { computeDType: 'float64', keepRecomputations }, { plan, names }));
+      outputs.push(await gradientOutputsOnce(model, { cacheDir }, { computeDType: 'float64', keepRecomputations }, { plan, names }));
     }
+    assert.equal(savedOptimizedModels(cacheDir).length, 2, `${kind}: the two settings ran optimized models of their own`);
     for (const name of names) {
       const [merged, kept] = outputs.map((o) => o[name] as Float64Array);
       const scale = Math.max(...merged.map(Math.abs));

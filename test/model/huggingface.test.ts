@@ -165,6 +165,33 @@ describe('Hugging Face Llama-family folders', () => {
     assert.throws(() => loadHuggingFace(tiny.dir), isLoadError(/rope_scaling.*not supported/));
   });
 
+  test('transformers 5 configs: rope_theta is read from rope_parameters and must agree with a top-level copy', () => {
+    const tiny = writeTinyLlama(path.join(root, 'rope-parameters'), { kind: 'llama' });
+    editConfig(tiny.dir, (config) => {
+      delete config.rope_theta;
+      delete config.rope_scaling;
+      config.rope_parameters = { rope_type: 'default', rope_theta: 500000, partial_rotary_factor: 1 };
+    });
+    assert.equal(loadHuggingFace(tiny.dir).config.ropeTheta, 500000);
+    editConfig(tiny.dir, (config) => (config.rope_theta = 500000));
+    assert.equal(loadHuggingFace(tiny.dir).config.ropeTheta, 500000);
+    editConfig(tiny.dir, (config) => (config.rope_theta = 10000));
+    assert.throws(() => loadHuggingFace(tiny.dir), isLoadError(/inconsistent: "rope_theta" is 10000 but "rope_parameters\.rope_theta" is 500000/));
+  });
+
+  const ropeRefusals: [string, (config: Record<string, unknown>) => void, RegExp][] = [
+    ['a scaled rope in rope_parameters', (c) => (c.rope_parameters = { rope_type: 'llama3', rope_theta: 500000, factor: 8 }), /rope_parameters \{"rope_type":"llama3".*\(only rope_type "default"\).*not supported/],
+    ['rotary on part of each head', (c) => (c.rope_parameters = { rope_type: 'default', partial_rotary_factor: 0.5 }), /partial_rotary_factor 0\.5 \(rotary on part of each head; only 1\).*not supported/],
+    ['a rope_parameters that is not an object', (c) => (c.rope_parameters = 'default'), /inconsistent: rope_parameters is not an object/],
+  ];
+  for (const [name, edit, pattern] of ropeRefusals) {
+    test(`${name} is refused from config.json`, () => {
+      const tiny = writeTinyLlama(path.join(root, name.replace(/\W+/g, '-')), { kind: 'llama' });
+      editConfig(tiny.dir, edit);
+      assert.throws(() => loadHuggingFace(tiny.dir), isLoadError(pattern));
+    });
+  }
+
   test('defaults: no num_key_value_heads means one per head; no rope_theta means 10000', () => {
     const tiny = writeTinyLlama(path.join(root, 'defaults'), { kind: 'llama' });
     editConfig(tiny.dir, (config) => {

@@ -18,3 +18,14 @@ export function removeDir(dir: string): void {
 }
 
 export { readWeightValues } from '../../src/model/weightValues';
+
+/** The optimized models the engine saved under a cache folder: every .onnx beside a cached graph but the graph itself. */
+export function savedOptimizedModels(cacheDir: string): string[] {
+  const graphs = path.join(cacheDir, 'graphs');
+  if (!fs.existsSync(graphs)) return [];
+  return fs
+    .readdirSync(graphs)
+    .flatMap((folder) => fs.readdirSync(path.join(graphs, folder)).map((file) => path.join(graphs, folder, file)))
+    .filter((file) => file.endsWith('.onnx') && path.basename(file) !== 'model.onnx')
+    .sort();
+}
