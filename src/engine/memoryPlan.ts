@@ -13,6 +13,8 @@ import type { ExecutionProviderName, Precision } from '../result/schema';
 
 /** Node, onnxruntime and the tokenizer before any weight: measured 57 MB; kept high for V8's heap. */
 const RUNTIME_BYTES = 150e6;
+/** The tokenizer's tables in JavaScript, per vocabulary entry: GPT-2's 50k measured 46 MB after loading, more while parsing. */
+const TOKENIZER_BYTES_PER_ENTRY = 1024;
 /** Live float32 values per layer and token during the backward pass, in units of d and of d_ff. */
 const ACTIVATION_FLOATS = { perHidden: 16, perIntermediate: 8 };
 /** A 16-bit checkpoint's pages that stay resident after its weights are widened (measured ≈ 30 %). */
@@ -68,7 +70,7 @@ export function memoryNeeds(model: PlannedModel, provider: ExecutionProviderName
     sourcePages: provider === 'cpu' ? sixteenBitBytes * SOURCE_PAGES_SHARE : 0,
     activations: tokens * perToken + attention,
     lens: LENS_BYTES + vectors,
-    runtime: provider === 'cpu' ? RUNTIME_BYTES : 0,
+    runtime: provider === 'cpu' ? RUNTIME_BYTES + c.vocabSize * TOKENIZER_BYTES_PER_ENTRY : 0,
   };
   return { ...needs, total: needs.weights + needs.sourcePages + needs.activations + needs.lens + needs.runtime };
 }
