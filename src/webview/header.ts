@@ -23,7 +23,7 @@ function factRows(show: ShowMessage): HTMLElement[] {
     const value = [...text, ...(tokens.length ? [h('span', { class: 'token-list' }, ...tokens.map(renderPart))] : [])];
     const explained = fact.explanation !== undefined || fact.key !== undefined;
     const shown = explained
-      ? [h('span', { id: fact.key, class: [fact.notable ? 'note' : '', fact.explanation ? 'explained' : ''].join(' ').trim() || undefined, title: fact.explanation }, ...value)]
+      ? [h('span', { id: fact.key, class: [fact.notable ? 'note' : '', fact.explanation ? 'explained' : ''].join(' ').trim() || undefined, title: fact.explanation, 'data-verdict': fact.verdict }, ...value)]
       : value;
     return [h('dt', {}, fact.label), h('dd', {}, ...shown)];
   });
