@@ -13,6 +13,7 @@ import {
   type SurfaceCapabilities,
 } from '../protocol/messages';
 import type { BackwardLensResult } from '../result/schema';
+import type { Experiments } from './analysisRequest';
 import { webviewHtml } from './html';
 import { savedLabel } from './saveResult';
 
@@ -33,6 +34,15 @@ export interface SurfaceActions {
   open(historyId: number, newPanel: boolean, from: ResultSurface): void;
   /** This session's results, for the page's list. */
   historyEntries(): HistoryEntry[];
+  /** Re-runs `shown` for `from` with the paper's experiments added, as `reanalyze` does. */
+  runExperiments(shown: Shown, added: Experiments, from: ResultSurface): Promise<Shown | undefined>;
+  /** A result to compare with: one of this session's, else (no historyId) a saved file the user picks; undefined when dismissed. */
+  reference(historyId: number | undefined): Promise<Reference | undefined>;
+}
+
+export interface Reference {
+  label: string;
+  result: BackwardLensResult;
 }
 
 /** The panels and the results view: everything works there. */
@@ -132,20 +142,38 @@ export class ResultSurface implements vscode.Disposable {
         }
         case 'reanalyze': {
           if (!shown || !this.capabilities.reanalyze) return;
-          const next = await this.actions.reanalyze(shown, message.normalized, this);
-          if (next) this.show(next, message.requestId);
-          else this.post({ type: 'error', message: 'Cancelled.', requestId: message.requestId });
+          this.answerRun(await this.actions.reanalyze(shown, message.normalized, this), message.requestId);
           return;
         }
         case 'reveal':
           if (shown && this.capabilities.reveal) await this.actions.reveal(shown, message.position);
           return;
+        case 'experiment': {
+          if (!shown || !this.capabilities.reanalyze) return;
+          const { neurons, check } = message;
+          this.answerRun(await this.actions.runExperiments(shown, { ...(neurons ? { neurons } : {}), ...(check ? { check } : {}) }, this), message.requestId);
+          return;
+        }
+        case 'compare': {
+          // Only surfaces that list this session's results may name one; any may pick a file.
+          if (message.historyId !== undefined && !this.capabilities.history) return;
+          const reference = await this.actions.reference(message.historyId);
+          if (reference) this.post({ type: 'reference', ...reference, requestId: message.requestId });
+          else this.post({ type: 'error', message: 'Nothing to compare with was chosen.', requestId: message.requestId });
+          return;
+        }
       }
     } catch (err) {
       const text = err instanceof Error ? err.message : String(err);
       this.log.error(`${message.type} failed: ${err instanceof Error && err.stack ? err.stack : text}`);
       this.post({ type: 'error', message: text, requestId: 'requestId' in message ? message.requestId : undefined });
     }
+  }
+
+  /** A re-run's answer: its result, or that the user cancelled it. */
+  private answerRun(next: Shown | undefined, requestId: number): void {
+    if (next) this.show(next, requestId);
+    else this.post({ type: 'error', message: 'Cancelled.', requestId });
   }
 
   dispose(): void {

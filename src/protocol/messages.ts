@@ -72,7 +72,16 @@ export interface SavedMessage {
   requestId?: number;
 }
 
-export type HostToWebview = ShowMessage | BusyMessage | ErrorMessage | SavedMessage | HistoryMessage;
+/** A result to compare the shown one with, answering `compare`. */
+export interface ReferenceMessage {
+  type: 'reference';
+  /** How the page names it: its history label, or the file's path. */
+  label: string;
+  result: BackwardLensResult;
+  requestId?: number;
+}
+
+export type HostToWebview = ShowMessage | BusyMessage | ErrorMessage | SavedMessage | HistoryMessage | ReferenceMessage;
 
 export interface ReadyMessage {
   type: 'ready';
@@ -102,7 +111,24 @@ export interface OpenRequest {
   newPanel: boolean;
 }
 
-export type WebviewToHost = ReadyMessage | SaveRequest | RevealRequest | ReanalyzeRequest | OpenRequest;
+/** Re-runs the shown result with the paper's experiments added (the others it has are kept); answered by `show`. */
+export interface ExperimentRequest {
+  type: 'experiment';
+  requestId: number;
+  /** The neuron view: this many neurons per layer in FF1 and in FF2. */
+  neurons?: number;
+  /** The gradient check. */
+  check?: boolean;
+}
+
+/** Asks for a result to compare the shown one with: one of this session's, or (no historyId) a `.blens.json` the user picks. */
+export interface CompareRequest {
+  type: 'compare';
+  requestId: number;
+  historyId?: number;
+}
+
+export type WebviewToHost = ReadyMessage | SaveRequest | RevealRequest | ReanalyzeRequest | OpenRequest | ExperimentRequest | CompareRequest;
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 
@@ -126,6 +152,14 @@ export function parseWebviewMessage(raw: unknown): WebviewToHost | undefined {
         : undefined;
     case 'open':
       return isInt(m.historyId) && typeof m.newPanel === 'boolean' ? { type: 'open', historyId: m.historyId, newPanel: m.newPanel } : undefined;
+    case 'experiment':
+      return isInt(m.requestId) && (m.neurons === undefined || (isInt(m.neurons) && m.neurons > 0)) && (m.check === undefined || m.check === true)
+        ? { type: 'experiment', requestId: m.requestId, ...(m.neurons !== undefined ? { neurons: m.neurons } : {}), ...(m.check ? { check: true } : {}) }
+        : undefined;
+    case 'compare':
+      return isInt(m.requestId) && (m.historyId === undefined || isInt(m.historyId))
+        ? { type: 'compare', requestId: m.requestId, ...(m.historyId !== undefined ? { historyId: m.historyId } : {}) }
+        : undefined;
     default:
       return undefined;
   }
@@ -147,6 +181,8 @@ export function parseHostMessage(raw: unknown): HostToWebview | undefined {
       return typeof m.label === 'string' ? (m as unknown as SavedMessage) : undefined;
     case 'history':
       return Array.isArray(m.entries) && m.entries.every((e) => isInt(e?.id) && typeof e?.label === 'string') ? (m as unknown as HistoryMessage) : undefined;
+    case 'reference':
+      return typeof m.label === 'string' && typeof m.result === 'object' && m.result !== null ? (m as unknown as ReferenceMessage) : undefined;
     default:
       return undefined;
   }

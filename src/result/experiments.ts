@@ -5,6 +5,12 @@
 import type { GradientCheck, LayerCheck } from './schema';
 import type { GridName } from './view';
 
+/** The neuron view's SGD step when a request names none. */
+export const DEFAULT_NEURON_ETA = 1;
+
+/** How many neurons per list the panel asks for unless the user picks another N: a layer's lists stay one screen. */
+export const DEFAULT_NEURON_COUNT = 5;
+
 /** A relative error below this passes: float32 runs stay near 3·10⁻⁴ (gradientCheck.ts). */
 export const CHECK_THRESHOLD = 1e-3;
 

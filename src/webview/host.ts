@@ -1,18 +1,24 @@
 /**
  * Messaging with the extension host. A request gets a fresh id and a Promise that the host's
- * answer with the same id settles: `save` is answered by `saved`, `reanalyze` by `show`, either
- * by `error`. Other messages are notices for the page. No DOM here, so it tests in Node.
+ * answer with the same id settles: `save` is answered by `saved`, `reanalyze` and `experiment` by
+ * `show`, `compare` by `reference`, any by `error`. Other messages are notices for the page. No DOM here, so it tests in Node.
  */
-import type { HostToWebview, SavedMessage, ShowMessage, WebviewToHost } from '../protocol/messages';
+import type { HostToWebview, ReferenceMessage, SavedMessage, ShowMessage, WebviewToHost } from '../protocol/messages';
 
 /** A request as the page asks it; `Host` adds the id. */
-export type Asked = { type: 'save' } | { type: 'reanalyze'; normalized: boolean };
+export type Asked =
+  | { type: 'save' }
+  | { type: 'reanalyze'; normalized: boolean }
+  | { type: 'experiment'; neurons?: number; check?: boolean }
+  | { type: 'compare'; historyId?: number };
 
 interface Answers {
   save: SavedMessage;
   reanalyze: ShowMessage;
+  experiment: ShowMessage;
+  compare: ReferenceMessage;
 }
-const ANSWER_TYPE = { save: 'saved', reanalyze: 'show' } as const;
+const ANSWER_TYPE = { save: 'saved', reanalyze: 'show', experiment: 'show', compare: 'reference' } as const;
 
 interface Waiter {
   asked: Asked['type'];
@@ -52,7 +58,7 @@ export class Host {
     if (!waiter) {
       // An answer to a request this page no longer waits for (one posted before a reload): its
       // result would replace the one shown, so it is dropped; an outcome is still worth a word.
-      if (message.type !== 'show') this.onNotice(message);
+      if (message.type !== 'show' && message.type !== 'reference') this.onNotice(message);
       return;
     }
     this.waiters.delete(message.requestId);

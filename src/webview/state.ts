@@ -12,6 +12,7 @@ import {
   type Reading,
   type ShowMessage,
 } from '../protocol/messages';
+import type { BackwardLensResult } from '../result/schema';
 
 export interface Status {
   text: string;
@@ -27,6 +28,13 @@ export interface PageState extends PersistedState {
   waiting: number;
   /** This session's results, most recent first, where the host keeps them. */
   history: HistoryEntry[];
+  /** The result the shown one is compared with, while the compare view is open. */
+  reference?: Reference;
+}
+
+export interface Reference {
+  label: string;
+  result: BackwardLensResult;
 }
 
 /** The state while a result is shown: what each part of the panel draws from. */
@@ -51,6 +59,11 @@ export interface Actions {
   reanalyze(normalized: boolean): void;
   /** Shows one of this session's results here, or in a new panel. */
   openResult(historyId: number, newPanel: boolean): void;
+  /** Re-runs the shown result with the neuron view (N per list and layer) or the gradient check added. */
+  runExperiments(experiments: { neurons?: number; check?: boolean }): void;
+  /** Compares the shown result with one of this session's, or (no id) a saved file the user picks. */
+  compareWith(historyId: number | undefined): void;
+  closeCompare(): void;
 }
 
 /** The subset of the webview API that keeps state across reloads. */
@@ -106,6 +119,8 @@ export function changesFor(state: PageState, message: HostToWebview): Partial<Pa
       return { status: { text: `Saved ${message.label}` } };
     case 'history':
       return { history: message.entries };
+    case 'reference':
+      return { reference: { label: message.label, result: message.result }, status: undefined };
   }
 }
 
