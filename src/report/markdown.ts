@@ -4,7 +4,7 @@
  * time, a row per input position, so the tables stay about 80 characters wide (readable in a
  * 100-column preview or on GitHub) however long the prompt is.
  */
-import { checkSummary, formatError, weightShortName } from '../result/experiments';
+import { checkSummary, contributingPositions, formatError, weightShortName } from '../result/experiments';
 import type { BackwardLensResult, DirectionalCheck, GradientCheck, LensCell, NeuronVector, NeuronView, ScoredToken } from '../result/schema';
 import {
   buildGrid,
@@ -96,7 +96,7 @@ function neuronSections(result: BackwardLensResult, view: NeuronView): string[] 
       for (const neuron of neurons) {
         const vectors: [string, NeuronVector][] = [...neuron.keys.map((k): [string, NeuronVector] => ['key', k]), ['value', neuron.value]];
         for (const [kind, v] of vectors) {
-          const positions = v.positions.map((p) => `${p.position} ${mdToken(result.tokens[p.position]?.text ?? '')} ${formatNumber(p.weight, 3)}`).join(', ');
+          const positions = contributingPositions(v).map((p) => `${p.position} ${mdToken(result.tokens[p.position]?.text ?? '')} ${formatNumber(p.weight, 3)}`).join(', ');
           out.push(`| ${list} | ${neuron.index} | ${weightShortName(v.weight)} ${kind} | ${formatNumber(v.gradNorm)} | ${cellText(v.before)} | ${cellText(v.after)} | ${positions} |`);
         }
       }

@@ -1,8 +1,8 @@
 /**
  * How the paper's experiments read, wherever they are drawn (panel, report, CLI): the gradient
- * check's verdict against the issue's threshold, and the names of a neuron's weight vectors.
+ * check's verdict against the issue's threshold, a neuron's weight vectors' names and positions.
  */
-import type { GradientCheck, LayerCheck } from './schema';
+import type { GradientCheck, LayerCheck, NeuronVector, PositionWeight } from './schema';
 import type { GridName } from './view';
 
 /** The neuron view's SGD step when a request names none. */
@@ -54,6 +54,9 @@ export function checkSummary(check: GradientCheck): CheckSummary {
     `Relative error by layer: ${byLayer}.`;
   return { passed: failing.length === 0, worst, failing, text, explanation };
 }
+
+/** A vector's contributing positions, the largest first: a zero term (a position no gradient reaches) contributes nothing. */
+export const contributingPositions = (v: NeuronVector): PositionWeight[] => v.positions.filter((p) => p.weight !== 0);
 
 /** A weight's own name within its layer: c_fc, gate_proj, down_proj… */
 export const weightShortName = (weight: string): string => weight.split('.').at(-2) ?? weight;

@@ -392,5 +392,6 @@ export function resultLabel(r: BackwardLensResult): string {
   const time = new Date(r.createdAt);
   const clock = Number.isNaN(time.getTime()) ? '' : `${String(time.getHours()).padStart(2, '0')}:${String(time.getMinutes()).padStart(2, '0')} · `;
   const target = r.lossMode === 'text' ? ` (${r.tokens.length} tokens)` : ` → ${visibleToken(r.targetTokens.map((t) => t.text).join(''))}`;
-  return `${clock}${r.lossMode === 'text' ? 'training text' : r.lossMode}${r.lens.normalized ? ', normalized' : ''}: “${start}”${target}`;
+  const options = [r.lens.normalized ? 'normalized' : '', r.neurons ? `${r.neurons.count} neurons` : '', r.check ? 'check' : ''].filter(Boolean);
+  return `${clock}${[r.lossMode === 'text' ? 'training text' : r.lossMode, ...options].join(', ')}: “${start}”${target}`;
 }

@@ -4,7 +4,7 @@
  * lens before and after one SGD step, and the positions whose terms weigh most in its gradient.
  * Tokens the step brought into a list are bold.
  */
-import { weightShortName } from '../result/experiments';
+import { contributingPositions, weightShortName } from '../result/experiments';
 import type { LayerNeurons, Neuron, NeuronVector, NeuronView, ScoredToken } from '../result/schema';
 import { formatNumber, tokenText } from '../result/view';
 import { h, tokenChip } from './dom';
@@ -32,8 +32,8 @@ function positionList(state: ShownState, v: NeuronVector): HTMLElement {
   return h(
     'span',
     { class: 'token-list' },
-    ...v.positions.map((p) =>
-      h('span', { class: 'position', 'data-pos': p.position }, `${p.position} `, tokenChip(tokens[p.position]?.text ?? ''), h('span', { class: 'prob' }, `${p.weight >= 0 ? '+' : ''}${formatNumber(p.weight, 3)}`)),
+    ...contributingPositions(v).map((p) =>
+      h('span', { class: 'position', 'data-pos': p.position }, `${p.position} `, tokenChip(tokens[p.position]?.text ?? ''), h('span', { class: 'prob' }, `${p.weight > 0 ? '+' : ''}${formatNumber(p.weight, 3)}`)),
     ),
   );
 }

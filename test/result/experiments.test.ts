@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkSummary, weightShortName } from '../../src/result/experiments';
+import { checkSummary, contributingPositions, weightShortName } from '../../src/result/experiments';
 import { headerFacts } from '../../src/result/view';
 import { fixtureResult, fixtureResultV2 } from '../support/fixtureResult';
 
@@ -31,4 +31,9 @@ test('the header carries the check when the result has one, marked by its verdic
 test('a weight is named by its last part before .weight', () => {
   assert.equal(weightShortName('model.layers.3.mlp.gate_proj.weight'), 'gate_proj');
   assert.equal(weightShortName('h.0.mlp.c_fc.weight'), 'c_fc');
+});
+
+test('a vector contributes at the positions whose terms are not zero', () => {
+  const v = fixtureResultV2().neurons!.layers[0].ff1[0].keys[0];
+  assert.deepEqual(contributingPositions({ ...v, positions: [{ position: 3, weight: -0.2 }, { position: 0, weight: 0 }] }), [{ position: 3, weight: -0.2 }]);
 });
