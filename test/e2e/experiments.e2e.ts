@@ -7,7 +7,9 @@
  *   the same prompt → "Lily" → Save → compare with the "Tom" result of this session: every
  *   cell's overlaps, norm ratio and rank difference are compareResults' of the two saved files →
  *   reopen the "Lily" file and compare it with the saved "Tom" file through the open dialog:
- *   the same cells. Last, the theme turns light and the new views are shot again.
+ *   the same cells → a longer paraphrase → "Tom", compared with the saved "Tom" file: aligned
+ *   from the end of the prompt, the note says so, the cells are compareResults'. Last, the theme
+ *   turns light and the new views are shot again.
  * Screenshots go to artifacts/ (e2e-experiments-*.png).
  *
  * Run: `npm run test:e2e:experiments`. Prints a closing `N passed, N failed` line and exits
@@ -31,6 +33,9 @@ if (process.env.NODE_TEST_CONTEXT) process.exit(0);
 
 const PROMPT = 'Once upon a time, there was a little girl named';
 const PROMPT_FILE = 'e2e-prompt.txt';
+/** The same story told longer (more tokens before the name): a paraphrase to align from the end. */
+const PARAPHRASE = 'Once upon a time, in a small town, there was a little girl named';
+const PARAPHRASE_FILE = 'paraphrase.txt';
 const LAYERS = 5;
 const RUN_TIMEOUT = 180_000; // model load + graph compile + run, on a loaded machine
 const THEMES = { dark: 'Default Dark Modern', light: 'Default Light Modern' };
@@ -143,7 +148,8 @@ const readCompare = (frame: Frame) =>
 /** The compare view's cells are compareResults' of the two saved results, values and text. */
 async function expectComparison(frame: Frame, current: BackwardLensResult, reference: BackwardLensResult): Promise<number> {
   const comparison = compareResults(current, reference);
-  const shownCells = await until(() => readCompare(frame), (cells) => cells.length === 2 * LAYERS * current.tokens.length, 30_000, (cells) => `the compare view has ${cells.length} cells`);
+  const expected = 2 * LAYERS * (current.tokens.length - comparison.firstPosition);
+  const shownCells = await until(() => readCompare(frame), (cells) => cells.length === expected, 30_000, (cells) => `the compare view has ${cells.length} cells, expected ${expected}`);
   const byKey = new Map(shownCells.map((c) => [c.key, c]));
   const text = (x: number | undefined) => (x === undefined ? '—' : formatNumber(x, 2));
   let partial = 0;
@@ -183,18 +189,29 @@ async function newSavedFile(dir: string, known: Set<string>): Promise<{ file: st
   return { file, result: validateResult(JSON.parse(fs.readFileSync(file, 'utf8'))) };
 }
 
-/** Analyzes the prompt with `target` from the editor's context menu; resolves with the panel once it shows that target. */
-async function analyze(page: Page, target: string): Promise<Frame> {
+/** Analyzes the first line of `file` with `target` from the editor's context menu; resolves with the panel once it shows that target. */
+async function analyze(page: Page, target: string, file = PROMPT_FILE, line = PROMPT): Promise<Frame> {
   await runCommand(page, 'View: Close All Editors');
-  await openAndSelect(page, PROMPT_FILE, PROMPT, 'line');
-  await clickContextMenu(page, PROMPT, ANALYZE);
+  await openAndSelect(page, file, line, 'line');
+  await clickContextMenu(page, line.slice(0, 30), ANALYZE);
   const input = page.locator('.quick-input-widget input').first();
   await failFastOnErrorToast(page, input.waitFor({ state: 'visible', timeout: 120_000 }));
   await input.fill(target);
   await sleep(100);
   await page.keyboard.press('Enter');
   const showsTarget = async (frame: Frame) => (await inEditorArea(frame)) && ((await frame.textContent('#result-header').catch(() => '')) ?? '').includes(`${target}”`);
-  return failFastOnErrorToast(page, findWebviewFrame(page, 'table[data-grid=ff2] tr[data-layer]', RUN_TIMEOUT, showsTarget));
+  return failFastOnErrorToast(page, findWebviewFrame(page, 'table[data-grid=ff2] td[role=gridcell]', RUN_TIMEOUT, showsTarget));
+}
+
+/** Picks `file` in VS Code's own file dialog (a quick input), typed into only once it lists the folder it opened in. */
+async function chooseInFileDialog(page: Page, file: string): Promise<void> {
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: '..' }).first().waitFor({ timeout: 30_000 });
+  const input = page.locator('.quick-input-widget input').first();
+  await until(() => input.inputValue(), (v) => v.endsWith('/'), 10_000, (v) => `the file dialog opened at "${v}"`);
+  await input.fill(file);
+  await until(() => input.inputValue(), (v) => v === file, 10_000, (v) => `the file dialog reads "${v}"`);
+  await sleep(300);
+  await page.keyboard.press('Enter');
 }
 
 /** Reopens a saved result in the custom editor; resolves with its frame. */
@@ -202,7 +219,7 @@ async function reopen(page: Page, file: string): Promise<Frame> {
   await runCommand(page, 'View: Close All Editors');
   await page.locator('iframe.webview').first().waitFor({ state: 'detached', timeout: 15_000 }).catch(() => undefined);
   await quickOpen(page, path.basename(file));
-  const frame = await findWebviewFrame(page, 'table[data-grid=ff1] tr[data-layer]', 90_000, inEditorArea);
+  const frame = await findWebviewFrame(page, 'table[data-grid=ff1] td[role=gridcell]', 90_000, inEditorArea);
   const tab = ((await page.locator('.tabs-container .tab.active').textContent()) ?? '').trim();
   assert.ok(tab.includes('.blens.json'), `the active tab is "${tab}", expected the .blens.json custom editor`);
   return frame;
@@ -255,6 +272,7 @@ async function switchTheme(page: Page, frame: Frame, theme: string, bodyClass: s
 
 async function run(): Promise<void> {
   const workspace = copyToTemp(path.join(repoRoot(), 'test', 'e2e', 'workspace'), 'blens-e2e-experiments-');
+  fs.writeFileSync(path.join(workspace, PARAPHRASE_FILE), `${PARAPHRASE}\n`);
   const saved = path.join(workspace, 'backward-lens');
   const known = new Set<string>();
   let server: CodeServer | undefined;
@@ -366,18 +384,28 @@ async function run(): Promise<void> {
     await step('the saved "Lily" reopened and compared with the saved "Tom" file through the open dialog: the same cells', async () => {
       const reopened = await reopen(page(), lily!.file);
       await reopened.selectOption('#compare-select', 'file');
-      // VS Code's own file dialog (a quick input): typed into only once it lists the folder.
-      await page().locator('.quick-input-list .monaco-list-row', { hasText: path.basename(tom!.file) }).first().waitFor({ timeout: 30_000 });
-      const input = page().locator('.quick-input-widget input').first();
-      await input.fill(tom!.file);
-      await until(() => input.inputValue(), (v) => v === tom!.file, 10_000, (v) => `the file dialog reads "${v}"`);
-      await sleep(300);
-      await page().keyboard.press('Enter');
+      await chooseInFileDialog(page(), tom!.file);
       await until(() => reopened.isVisible('#compare-view'), (v) => v, 30_000, () => 'no compare view after choosing the file');
       const title = (await reopened.textContent('#compare-view h2')) ?? '';
       assert.ok(title.includes(path.basename(tom!.file)), `the compare view names the file: ${title}`);
       await expectComparison(reopened, lily!.result, tom!.result);
       frame = reopened;
+    });
+
+    await step('a paraphrase of another length, compared with the saved "Tom": aligned by position from the end of the prompt, and said so', async () => {
+      frame = await analyze(page(), 'Tom', PARAPHRASE_FILE, PARAPHRASE);
+      await frame.click('#save-result');
+      const paraphrase = await newSavedFile(saved, known);
+      const n = paraphrase.result.tokens.length;
+      const m = tom!.result.tokens.length;
+      assert.ok(n > m, `the paraphrase has ${n} tokens, the prompt ${m}`);
+      await frame.selectOption('#compare-select', 'file');
+      await chooseInFileDialog(page(), tom!.file);
+      await until(() => frame!.isVisible('#compare-view'), (v) => v, 30_000, () => 'no compare view after choosing the file');
+      const note = (await frame.textContent('#compare-alignment')) ?? '';
+      assert.equal(note, `Different prompts (${n} and ${m} tokens): aligned by layer and by position from the end of the prompt, the last ${m} positions (this result's first ${n - m} have no partner).`);
+      await expectComparison(frame, paraphrase.result, tom!.result);
+      await shootAt(page(), frame, '#compare-view', 'e2e-experiments-dark-paraphrase');
     });
 
     await step('in the light theme the new views read (contrast) and are shot again', async () => {
