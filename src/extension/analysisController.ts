@@ -72,7 +72,7 @@ export class AnalysisController implements SurfaceActions, vscode.Disposable {
   }
 
   async reference(historyId: number | undefined): Promise<Reference | undefined> {
-    if (historyId === undefined) return pickResultFile();
+    if (historyId === undefined) return pickResultFile(readSettings().resultsFolder);
     const kept = this.history.get(historyId);
     if (!kept) throw new Error(NOT_KEPT);
     return { label: resultLabel(kept.result), result: kept.result };
