@@ -1,5 +1,6 @@
 /** Plain-text rendering of a result's neuron view and gradient check, after its grids. */
 import type { BackwardLensResult, GradientCheck, LensCell, NeuronVector, NeuronView } from '../result/schema';
+import { checkSummary, weightShortName } from '../result/experiments';
 import { formatNumber, visibleToken } from '../result/view';
 
 const fit = (text: string, width: number) => {
@@ -10,15 +11,12 @@ const fit = (text: string, width: number) => {
 /** "top-1 \ bottom-1 r<rank>", as the grids' cells read. */
 const cellText = (c: LensCell) => `${visibleToken(c.top[0]?.text ?? '')} \\ ${visibleToken(c.bottom[0]?.text ?? '')} r${c.targetRank}`;
 
-/** The weight's own name within its layer: c_fc, gate_proj, down_proj, dense_4h_to_h… */
-const shortName = (weight: string) => weight.split('.').at(-2) ?? weight;
-
 /** Wide enough for the longest "name kind", GPT-NeoX's "dense_4h_to_h value", and a space. */
 const VECTOR_WIDTH = 20;
 
 function vectorRow(kind: string, v: NeuronVector): string {
   const positions = v.positions.slice(0, 3).map((p) => `${p.position}:${p.weight >= 0 ? '+' : ''}${formatNumber(p.weight, 3)}`).join(' ');
-  return `${fit(`${shortName(v.weight)} ${kind}`, VECTOR_WIDTH)}${fit(formatNumber(v.gradNorm), 10)}${fit(cellText(v.before), 22)}${fit(cellText(v.after), 22)}${positions}`;
+  return `${fit(`${weightShortName(v.weight)} ${kind}`, VECTOR_WIDTH)}${fit(formatNumber(v.gradNorm), 10)}${fit(cellText(v.before), 22)}${fit(cellText(v.after), 22)}${positions}`;
 }
 
 export function renderNeurons(view: NeuronView, rankToken: string): string {
@@ -48,8 +46,7 @@ export function renderCheck(check: GradientCheck): string {
     const part = (c: typeof l.ff1, last: boolean) => fit(formatNumber(c.fromFactors, 6), 14) + fit(formatNumber(c.finiteDifference, 6), 17) + (last ? c.relativeError.toExponential(1) : fit(c.relativeError.toExponential(1), 12));
     lines.push(fit(String(l.layer), 7) + part(l.ff1, false) + part(l.ff2, true));
   }
-  const worst = Math.max(...check.layers.flatMap((l) => [l.ff1.relativeError, l.ff2.relativeError]));
-  lines.push(`worst relative error ${worst.toExponential(2)}`);
+  lines.push(checkSummary(check).text);
   return lines.join('\n');
 }
 

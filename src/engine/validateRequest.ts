@@ -4,6 +4,7 @@
  * another version) are refused by name rather than silently ignored.
  */
 import type { ModelConfig } from '../model/description';
+import { DEFAULT_NEURON_ETA } from '../result/experiments';
 import type { LossMode, Precision } from '../result/schema';
 import { LOSS_MODES, PRECISIONS } from '../result/schema';
 import type { AnalysisRequest } from './api';
@@ -51,7 +52,7 @@ export function validateRequest(request: AnalysisRequest, config: Pick<ModelConf
     choiceProblem('projection', request.projection ?? 'float32', PRECISIONS) ??
     choiceProblem('matmuls', request.matmuls ?? 'float32', PRECISIONS) ??
     wholeNumberProblem('neurons', request.neurons ?? 0, 0, config.intermediateSize) ??
-    positiveProblem('eta', request.eta ?? 1);
+    positiveProblem('eta', request.eta ?? DEFAULT_NEURON_ETA);
   if (problem) throw new InputError(`${problem}.`);
   return {
     prompt: request.prompt,
@@ -63,7 +64,7 @@ export function validateRequest(request: AnalysisRequest, config: Pick<ModelConf
     vectors: request.vectors ?? false,
     maxTokens: Math.min(request.maxTokens ?? Infinity, config.contextLength),
     neurons: request.neurons ?? 0,
-    eta: request.eta ?? 1,
+    eta: request.eta ?? DEFAULT_NEURON_ETA,
     check: request.check ?? false,
   };
 }

@@ -7,20 +7,24 @@ import * as vscode from 'vscode';
 import type { AnalysisRequest, Engine } from '../engine/api';
 import type { HistoryEntry, ResultOrigin } from '../protocol/messages';
 import type { BackwardLensResult, ScoredToken } from '../result/schema';
-import { rerunRequest } from './analysisRequest';
+import { resultLabel } from '../result/view';
+import { rerunRequest, type Experiments } from './analysisRequest';
 import { onDidChangeSettings, readSettings } from './configuration';
 import type { EngineHost } from './engineHost';
 import { ResultEditorProvider } from './resultEditor';
 import { ResultHistory } from './resultHistory';
 import { ResultPanels } from './resultPanel';
 import { ResultsViewProvider } from './resultsView';
-import type { ResultSurface, Shown, SurfaceActions } from './resultSurface';
+import { pickResultFile } from './resultFiles';
+import type { Reference, ResultSurface, Shown, SurfaceActions } from './resultSurface';
 import { restoredShown } from './restoredState';
 import { revealToken } from './revealToken';
 import { saveResult } from './saveResult';
 import { withProgress, type Job } from './withProgress';
 import { describeDownload } from './engineSteps';
 import { EditController } from './editController';
+
+const NOT_KEPT = `That result is no longer kept: this session keeps its latest ${ResultHistory.LIMIT}.`;
 
 export class AnalysisController implements SurfaceActions, vscode.Disposable {
   private readonly panels: ResultPanels;
@@ -61,9 +65,25 @@ export class AnalysisController implements SurfaceActions, vscode.Disposable {
   }
 
   /** A re-run answers the surface that asked; the main panel and the results view follow unless it came from a kept panel. */
-  async reanalyze(shown: Shown, normalized: boolean, from: ResultSurface): Promise<Shown | undefined> {
+  reanalyze(shown: Shown, normalized: boolean, from: ResultSurface): Promise<Shown | undefined> {
+    return this.rerun(shown, normalized, {}, from);
+  }
+
+  /** The neuron view or the gradient check, added to `shown` by a re-run that keeps its lens. */
+  runExperiments(shown: Shown, added: Experiments, from: ResultSurface): Promise<Shown | undefined> {
+    return this.rerun(shown, shown.result.lens.normalized, added, from);
+  }
+
+  async reference(historyId: number | undefined): Promise<Reference | undefined> {
+    if (historyId === undefined) return pickResultFile(readSettings().resultsFolder);
+    const kept = this.history.get(historyId);
+    if (!kept) throw new Error(NOT_KEPT);
+    return { label: resultLabel(kept.result), result: kept.result };
+  }
+
+  private async rerun(shown: Shown, normalized: boolean, added: Experiments, from: ResultSurface): Promise<Shown | undefined> {
     const settings = readSettings();
-    const request = rerunRequest(shown.result, normalized, this.engines.resolveModelPath(settings.modelPath), settings.maxTokens);
+    const request = rerunRequest(shown.result, normalized, this.engines.resolveModelPath(settings.modelPath), settings.maxTokens, added);
     const result = await this.run(request, (step) => from.busy(step));
     if (!result) return undefined;
     const next = this.keep({ result, origin: shown.origin });
@@ -108,7 +128,7 @@ export class AnalysisController implements SurfaceActions, vscode.Disposable {
 
   open(historyId: number, newPanel: boolean, from: ResultSurface): void {
     const shown = this.history.get(historyId);
-    if (!shown) from.fail('That result is no longer kept: this session keeps its latest 20.');
+    if (!shown) from.fail(NOT_KEPT);
     else if (newPanel) this.panels.openNew(shown);
     else from.show(shown);
   }

@@ -25,17 +25,29 @@ export function isFromModel(result: BackwardLensResult, activeModel: string): bo
   return source === activeModel || path.dirname(source) === activeModel;
 }
 
+/** The paper's experiments a request can add: the neuron view and the gradient check. */
+export type Experiments = Pick<AnalysisRequest, 'neurons' | 'eta' | 'check'>;
+
+/** The experiments `result` has, as a re-run asks for them again. */
+export function resultExperiments(result: BackwardLensResult): Experiments {
+  return {
+    ...(result.neurons ? { neurons: result.neurons.count, eta: result.neurons.eta } : {}),
+    ...(result.check ? { check: true } : {}),
+  };
+}
+
 /**
- * The same analysis as `result`, lens normalized or not. It keeps the result's own top-k and
+ * The same analysis as `result`, lens normalized or not, with the experiments it has and `added`. It keeps the result's own top-k and
  * precisions, not today's settings, so only the lens changes; only the token limit is current.
  * Refused when `activeModel` (the resolved model setting) is not the model the result came from.
  */
-export function rerunRequest(result: BackwardLensResult, normalized: boolean, activeModel: string, maxTokens: number): AnalysisRequest {
+export function rerunRequest(result: BackwardLensResult, normalized: boolean, activeModel: string, maxTokens: number, added: Experiments = {}): AnalysisRequest {
   if (!isFromModel(result, activeModel)) {
     throw new Error(`This result came from ${result.model.source}; the active model is ${activeModel}. Select that model to re-run it.`);
   }
-  return analysisRequest(
+  const request = analysisRequest(
     { topK: result.lens.topK, projection: result.lens.projection, matmuls: result.matmuls, maxTokens },
     { prompt: result.prompt, target: result.target, lossMode: result.lossMode, normalized },
   );
+  return { ...request, ...resultExperiments(result), ...added };
 }

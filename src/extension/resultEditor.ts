@@ -1,8 +1,8 @@
 /** The read-only custom editor for `*.blens.json` files: a saved result, shown as it was. */
 import * as vscode from 'vscode';
 import type { SurfaceCapabilities } from '../protocol/messages';
-import { parseResultFile } from '../report/resultFile';
 import type { BackwardLensResult } from '../result/schema';
+import { readResultFile } from './resultFiles';
 import { ResultSurface, type SurfaceActions } from './resultSurface';
 
 export const CUSTOM_EDITOR_VIEW_TYPE = 'backwardLens.resultEditor';
@@ -28,8 +28,7 @@ export class ResultEditorProvider implements vscode.CustomReadonlyEditorProvider
   ) {}
 
   async openCustomDocument(uri: vscode.Uri): Promise<ResultDocument> {
-    const bytes = await vscode.workspace.fs.readFile(uri);
-    return new ResultDocument(uri, parseResultFile(new TextDecoder().decode(bytes)));
+    return new ResultDocument(uri, await readResultFile(uri));
   }
 
   resolveCustomEditor(document: ResultDocument, panel: vscode.WebviewPanel): void {

@@ -17,6 +17,7 @@ import {
 import { resultWithEdits } from '../result/savedEdits';
 import type { BackwardLensResult } from '../result/schema';
 import type { EditActions } from './editController';
+import type { Experiments } from './analysisRequest';
 import { webviewHtml } from './html';
 import { savedLabel } from './saveResult';
 
@@ -41,6 +42,15 @@ export interface SurfaceActions {
   readonly edits: EditActions;
   /** `shown` gained edits in a surface: it replaces the kept result it came from. */
   edited(shown: Shown): void;
+  /** Re-runs `shown` for `from` with the paper's experiments added, as `reanalyze` does. */
+  runExperiments(shown: Shown, added: Experiments, from: ResultSurface): Promise<Shown | undefined>;
+  /** A result to compare with: one of this session's, else (no historyId) a saved file the user picks; undefined when dismissed. */
+  reference(historyId: number | undefined): Promise<Reference | undefined>;
+}
+
+export interface Reference {
+  label: string;
+  result: BackwardLensResult;
 }
 
 /** The panels and the results view: everything works there. */
@@ -140,9 +150,7 @@ export class ResultSurface implements vscode.Disposable {
         }
         case 'reanalyze': {
           if (!shown || !this.capabilities.reanalyze) return;
-          const next = await this.actions.reanalyze(shown, message.normalized, this);
-          if (next) this.show(next, message.requestId);
-          else this.post({ type: 'error', message: 'Cancelled.', requestId: message.requestId });
+          this.answerRun(await this.actions.reanalyze(shown, message.normalized, this), message.requestId);
           return;
         }
         case 'reveal':
@@ -155,6 +163,20 @@ export class ResultSurface implements vscode.Disposable {
         case 'cancel':
           this.actions.edits.cancel(this);
           return;
+        case 'experiment': {
+          if (!shown || !this.capabilities.reanalyze) return;
+          const { neurons, check } = message;
+          this.answerRun(await this.actions.runExperiments(shown, { ...(neurons ? { neurons } : {}), ...(check ? { check } : {}) }, this), message.requestId);
+          return;
+        }
+        case 'compare': {
+          // Only surfaces that list this session's results may name one; any may pick a file.
+          if (message.historyId !== undefined && !this.capabilities.history) return;
+          const reference = await this.actions.reference(message.historyId);
+          if (reference) this.post({ type: 'reference', ...reference, requestId: message.requestId });
+          else this.post({ type: 'error', message: 'Nothing to compare with was chosen.', requestId: message.requestId });
+          return;
+        }
       }
     } catch (err) {
       const text = err instanceof Error ? err.message : String(err);
@@ -174,6 +196,12 @@ export class ResultSurface implements vscode.Disposable {
       this.actions.edited(this.shown);
       this.post({ type: 'edited', edits: runs, requestId: message.requestId });
     }
+  }
+
+  /** A re-run's answer: its result, or that the user cancelled it. */
+  private answerRun(next: Shown | undefined, requestId: number): void {
+    if (next) this.show(next, requestId);
+    else this.post({ type: 'error', message: 'Cancelled.', requestId });
   }
 
   dispose(): void {

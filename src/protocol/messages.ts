@@ -82,7 +82,16 @@ export interface EditedMessage {
   requestId?: number;
 }
 
-export type HostToWebview = ShowMessage | BusyMessage | ErrorMessage | SavedMessage | HistoryMessage | EditedMessage;
+/** A result to compare the shown one with, answering `compare`. */
+export interface ReferenceMessage {
+  type: 'reference';
+  /** How the page names it: its history label, or the file's path. */
+  label: string;
+  result: BackwardLensResult;
+  requestId?: number;
+}
+
+export type HostToWebview = ShowMessage | BusyMessage | ErrorMessage | SavedMessage | HistoryMessage | EditedMessage | ReferenceMessage;
 
 export interface ReadyMessage {
   type: 'ready';
@@ -143,7 +152,34 @@ export interface CancelRequest {
   type: 'cancel';
 }
 
-export type WebviewToHost = ReadyMessage | SaveRequest | RevealRequest | ReanalyzeRequest | OpenRequest | EditRunRequest | SweepRunRequest | CancelRequest;
+/** Re-runs the shown result with the paper's experiments added (the others it has are kept); answered by `show`. */
+export interface ExperimentRequest {
+  type: 'experiment';
+  requestId: number;
+  /** The neuron view: this many neurons per layer in FF1 and in FF2. */
+  neurons?: number;
+  /** The gradient check. */
+  check?: boolean;
+}
+
+/** Asks for a result to compare the shown one with: one of this session's, or (no historyId) a `.blens.json` the user picks. */
+export interface CompareRequest {
+  type: 'compare';
+  requestId: number;
+  historyId?: number;
+}
+
+export type WebviewToHost =
+  | ReadyMessage
+  | SaveRequest
+  | RevealRequest
+  | ReanalyzeRequest
+  | OpenRequest
+  | EditRunRequest
+  | SweepRunRequest
+  | CancelRequest
+  | ExperimentRequest
+  | CompareRequest;
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 
@@ -174,6 +210,14 @@ export function parseWebviewMessage(raw: unknown): WebviewToHost | undefined {
     }
     case 'cancel':
       return { type: 'cancel' };
+    case 'experiment':
+      return isInt(m.requestId) && (m.neurons === undefined || (isInt(m.neurons) && m.neurons > 0)) && (m.check === undefined || m.check === true)
+        ? { type: 'experiment', requestId: m.requestId, ...(m.neurons !== undefined ? { neurons: m.neurons } : {}), ...(m.check ? { check: true } : {}) }
+        : undefined;
+    case 'compare':
+      return isInt(m.requestId) && (m.historyId === undefined || isInt(m.historyId))
+        ? { type: 'compare', requestId: m.requestId, ...(m.historyId !== undefined ? { historyId: m.historyId } : {}) }
+        : undefined;
     default:
       return undefined;
   }
@@ -199,6 +243,8 @@ export function parseHostMessage(raw: unknown): HostToWebview | undefined {
       const edits = m.edits as Partial<SavedEdits> | undefined;
       return Array.isArray(edits?.previews) && Array.isArray(edits?.sweeps) ? (m as unknown as EditedMessage) : undefined;
     }
+    case 'reference':
+      return typeof m.label === 'string' && typeof m.result === 'object' && m.result !== null ? (m as unknown as ReferenceMessage) : undefined;
     default:
       return undefined;
   }

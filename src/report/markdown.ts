@@ -4,7 +4,8 @@
  * time, a row per input position, so the tables stay about 80 characters wide (readable in a
  * 100-column preview or on GitHub) however long the prompt is.
  */
-import type { BackwardLensResult, ScoredToken } from '../result/schema';
+import { checkSummary, contributingPositions, formatError, weightShortName } from '../result/experiments';
+import type { BackwardLensResult, DirectionalCheck, GradientCheck, LensCell, NeuronVector, NeuronView, ScoredToken } from '../result/schema';
 import {
   buildGrid,
   expectedGradientRank,
@@ -80,6 +81,46 @@ function mdPart(part: FactPart): string {
   return 'prob' in part ? `${mdToken(part.token)} ${formatProb(part.prob)}` : mdToken(part.token);
 }
 
+const cellText = (c: LensCell): string => `${mdToken(c.top[0]?.text ?? '')} \\\\ ${mdToken(c.bottom[0]?.text ?? '')}`;
+
+/** The neuron view, a table per layer (last first), a row per key and value of each neuron. */
+function neuronSections(result: BackwardLensResult, view: NeuronView): string[] {
+  const out = [
+    `## Neurons with the largest gradients (${view.count} per layer in FF1 and in FF2, η = ${formatNumber(view.eta)})`,
+    '',
+    mdText(`Each neuron's key (FF1 weight vector) and value (FF2) through the lens before and after one SGD step W ← W − η∇W, as top-1 \\ bottom-1; largest positions: the terms of its gradient, δ^FF1_i[j]·‖x_i‖ for a key, h_i[j]·‖δ_i‖ for a value.`),
+  ];
+  const header = ['list', 'neuron', 'vector', '‖∇‖', 'before', 'after', 'largest positions'];
+  for (const layer of [...view.layers].reverse()) {
+    out.push('', `### Layer ${layer.layer}`, '', `| ${header.join(' | ')} |`, `|${header.map(() => ' --- ').join('|')}|`);
+    for (const [list, neurons] of [['FF1', layer.ff1], ['FF2', layer.ff2]] as const) {
+      for (const neuron of neurons) {
+        const vectors: [string, NeuronVector][] = [...neuron.keys.map((k): [string, NeuronVector] => ['key', k]), ['value', neuron.value]];
+        for (const [kind, v] of vectors) {
+          const positions = contributingPositions(v).map((p) => `${p.position} ${mdToken(result.tokens[p.position]?.text ?? '')} ${formatNumber(p.weight, 3)}`).join(', ');
+          out.push(`| ${list} | ${neuron.index} | ${weightShortName(v.weight)} ${kind} | ${formatNumber(v.gradNorm)} | ${cellText(v.before)} | ${cellText(v.after)} | ${positions} |`);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function checkSection(check: GradientCheck): string[] {
+  const summary = checkSummary(check);
+  const header = ['layer', 'FF1 factors', 'FF1 differences', 'FF1 error', 'FF2 factors', 'FF2 differences', 'FF2 error'];
+  const part = (c: DirectionalCheck) => `${formatNumber(c.fromFactors, 6)} | ${formatNumber(c.finiteDifference, 6)} | ${formatError(c.relativeError)}`;
+  return [
+    '## Gradient check',
+    '',
+    `${mdText(summary.text)}.`,
+    '',
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => ' --- ').join('|')}|`,
+    ...check.layers.map((l) => `| ${l.layer} | ${part(l.ff1)} | ${part(l.ff2)} |`),
+  ];
+}
+
 export function renderMarkdownReport(result: BackwardLensResult): string {
   const last = lastLossPosition(result);
   const facts = headerFacts(result, true);
@@ -100,6 +141,8 @@ export function renderMarkdownReport(result: BackwardLensResult): string {
     const ff2 = layer.ff2.norms[last] === 0 ? 'no gradient reaches here' : scored(layer.ff2.bottom[last] ?? []);
     out.push(`- **Layer ${layer.layer}** — FF1 top: ${scored(layer.ff1.top[last] ?? [])}; FF2 bottom: ${ff2}`);
   }
+  if (result.neurons) out.push('', ...neuronSections(result, result.neurons));
+  if (result.check) out.push('', ...checkSection(result.check));
   out.push('', ...editSections(result));
   return out.join('\n');
 }

@@ -5,7 +5,8 @@
  * Markdown, no terminal. Every loop is linear in the result's size, and no array is spread
  * into a call's arguments (a result of 200,000 tokens would overflow the stack).
  */
-import type { BackwardLensResult, LensRow, ScoredToken, TokenInfo } from './schema';
+import { checkSummary } from './experiments';
+import type { BackwardLensResult, GradientCheck, LensRow, ScoredToken, TokenInfo } from './schema';
 
 export type GridName = 'ff1' | 'ff2';
 export type Side = 'top' | 'bottom';
@@ -336,6 +337,8 @@ export interface HeaderFact {
   explanation?: string;
   /** A stable name for the fact, for renderers that address one (the panel's element ids). */
   key?: string;
+  /** A verdict the fact carries (the gradient check's), for renderers that mark one. */
+  verdict?: 'pass' | 'fail';
 }
 
 /**
@@ -364,10 +367,16 @@ export function headerFacts(r: BackwardLensResult, provenance: boolean): HeaderF
     fact('Predictions', ...r.prediction.map((p) => ({ token: p.text, prob: p.prob }))),
     { ...fact('Gradient rank', ranks.text), notable: ranks.suspicious, explanation: ranks.explanation, key: 'gradient-rank' },
     fact('Gradient norm', `‖∇W‖ by layer ${ordered[0]?.layer ?? 0}→${ordered[ordered.length - 1]?.layer ?? 0}: FF1 ${norms('ff1')} · FF2 ${norms('ff2')}`),
+    ...(r.check ? [checkFact(r.check)] : []),
     fact('Timings', `compile ${Math.round(r.timings.compileMs)} ms · run ${Math.round(r.timings.runMs)} ms`),
     ...(provenance ? [fact('Created', r.createdAt)] : []),
   ];
   return facts.map((f) => ({ ...f, parts: f.parts.filter((p) => p !== '') }));
+}
+
+function checkFact(check: GradientCheck): HeaderFact {
+  const summary = checkSummary(check);
+  return { label: 'Gradient check', parts: [summary.text], notable: !summary.passed, explanation: summary.explanation, key: 'gradient-check', verdict: summary.passed ? 'pass' : 'fail' };
 }
 
 /** What separates two parts in running text: nothing around plain text, a space between tokens, a comma after a scored one. */
@@ -383,5 +392,6 @@ export function resultLabel(r: BackwardLensResult): string {
   const time = new Date(r.createdAt);
   const clock = Number.isNaN(time.getTime()) ? '' : `${String(time.getHours()).padStart(2, '0')}:${String(time.getMinutes()).padStart(2, '0')} · `;
   const target = r.lossMode === 'text' ? ` (${r.tokens.length} tokens)` : ` → ${visibleToken(r.targetTokens.map((t) => t.text).join(''))}`;
-  return `${clock}${r.lossMode === 'text' ? 'training text' : r.lossMode}${r.lens.normalized ? ', normalized' : ''}: “${start}”${target}`;
+  const options = [r.lens.normalized ? 'normalized' : '', r.neurons ? `${r.neurons.count} neurons` : '', r.check ? 'check' : ''].filter(Boolean);
+  return `${clock}${[r.lossMode === 'text' ? 'training text' : r.lossMode, ...options].join(', ')}: “${start}”${target}`;
 }

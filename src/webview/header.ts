@@ -1,8 +1,9 @@
 /**
  * The panel's header: the result's facts (model, provider, tokens, target, loss, gradient rank…)
  * as `headerFacts` lists them. A fact's explanation (why the gradient rank is what it is, why
- * CUDA did not run) is its value's tooltip; a notable fact is marked by a border and its text
- * keeps the theme's foreground, which reads in every theme.
+ * CUDA did not run, every layer's gradient check) is its value's tooltip; a notable fact, or a
+ * verdict (pass or fail), is marked by a border and its text keeps the theme's foreground, which
+ * reads in every theme.
  */
 import type { ShowMessage } from '../protocol/messages';
 import { formatProb, headerFacts, type FactPart } from '../result/view';
@@ -23,7 +24,7 @@ function factRows(show: ShowMessage): HTMLElement[] {
     const value = [...text, ...(tokens.length ? [h('span', { class: 'token-list' }, ...tokens.map(renderPart))] : [])];
     const explained = fact.explanation !== undefined || fact.key !== undefined;
     const shown = explained
-      ? [h('span', { id: fact.key, class: [fact.notable ? 'note' : '', fact.explanation ? 'explained' : ''].join(' ').trim() || undefined, title: fact.explanation }, ...value)]
+      ? [h('span', { id: fact.key, class: [fact.notable ? 'note' : '', fact.explanation ? 'explained' : ''].join(' ').trim() || undefined, title: fact.explanation, 'data-verdict': fact.verdict }, ...value)]
       : value;
     return [h('dt', {}, fact.label), h('dd', {}, ...shown)];
   });

@@ -1,20 +1,29 @@
 /**
  * Messaging with the extension host. A request gets a fresh id and a Promise that the host's
- * answer with the same id settles: `save` is answered by `saved`, `reanalyze` by `show`, `edit`
- * and `sweep` by `edited`, any of them by `error`. Other messages are notices for the page. No DOM here, so it tests in Node.
+ * answer with the same id settles: `save` is answered by `saved`, `reanalyze` and `experiment` by
+ * `show`, `edit` and `sweep` by `edited`, `compare` by `reference`, any by `error`. Other messages
+ * are notices for the page. No DOM here, so it tests in Node.
  */
-import type { EditChoice, EditedMessage, HostToWebview, SavedMessage, ShowMessage, SweepChoice, WebviewToHost } from '../protocol/messages';
+import type { EditChoice, EditedMessage, HostToWebview, ReferenceMessage, SavedMessage, ShowMessage, SweepChoice, WebviewToHost } from '../protocol/messages';
 
 /** A request as the page asks it; `Host` adds the id. */
-export type Asked = { type: 'save' } | { type: 'reanalyze'; normalized: boolean } | { type: 'edit'; choice: EditChoice } | { type: 'sweep'; choice: SweepChoice };
+export type Asked =
+  | { type: 'save' }
+  | { type: 'reanalyze'; normalized: boolean }
+  | { type: 'experiment'; neurons?: number; check?: boolean }
+  | { type: 'compare'; historyId?: number }
+  | { type: 'edit'; choice: EditChoice }
+  | { type: 'sweep'; choice: SweepChoice };
 
 interface Answers {
   save: SavedMessage;
   reanalyze: ShowMessage;
   edit: EditedMessage;
   sweep: EditedMessage;
+  experiment: ShowMessage;
+  compare: ReferenceMessage;
 }
-const ANSWER_TYPE = { save: 'saved', reanalyze: 'show', edit: 'edited', sweep: 'edited' } as const;
+const ANSWER_TYPE = { save: 'saved', reanalyze: 'show', edit: 'edited', sweep: 'edited', experiment: 'show', compare: 'reference' } as const;
 
 interface Waiter {
   asked: Asked['type'];
@@ -54,7 +63,7 @@ export class Host {
     if (!waiter) {
       // An answer to a request this page no longer waits for (one posted before a reload): its
       // result would replace the one shown, so it is dropped; an outcome is still worth a word.
-      if (message.type !== 'show') this.onNotice(message);
+      if (message.type !== 'show' && message.type !== 'reference') this.onNotice(message);
       return;
     }
     this.waiters.delete(message.requestId);

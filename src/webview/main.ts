@@ -9,15 +9,18 @@
  */
 import { parseHostMessage, type HostToWebview, type PersistedState, type WebviewToHost } from '../protocol/messages';
 import { createChartSection } from './chartSection';
+import { createCompareView } from './compareView';
 import { createDetails } from './details';
 import { createEditPreview } from './editPreview';
 import { revertedView, runningView, type EditActions, type EditRun } from './editState';
+import { createExperimentBar } from './experimentBar';
 import { h } from './dom';
 import { createGrid } from './grid';
 import { createHeader } from './header';
 import { createHistoryBar } from './historyBar';
 import { Host, type Asked } from './host';
 import { createHowToRead } from './howToRead';
+import { createNeuronView } from './neuronView';
 import { busyText, changesFor, hasResult, Store, type Actions, type PageState } from './state';
 import { createToolbar } from './toolbar';
 
@@ -54,6 +57,10 @@ const actions: Actions = {
     ask({ type: 'reanalyze', normalized }, normalized ? 'Re-running with the normalized lens…' : "Re-running with the paper's lens…"),
   setLayout: (layout) => store.set({ layout }),
   openResult: (historyId, newPanel) => host.post({ type: 'open', historyId, newPanel }),
+  runExperiments: (experiments) =>
+    ask({ type: 'experiment', ...experiments }, experiments.check ? 'Re-running with the gradient check…' : `Re-running with ${experiments.neurons} neurons per layer…`),
+  compareWith: (historyId) => ask({ type: 'compare', historyId }, historyId === undefined ? 'Choosing a saved result to compare with…' : 'Comparing…'),
+  closeCompare: () => store.set({ reference: undefined }),
 };
 
 /** An edit or a sweep: the page marks it running (for Cancel) until the host answers. */
@@ -74,18 +81,24 @@ const details = createDetails();
 const header = createHeader();
 const historyBar = createHistoryBar(actions);
 const toolbar = createToolbar(actions);
+const experimentBar = createExperimentBar(actions);
+const compareView = createCompareView(actions);
+const neuronView = createNeuronView();
 const howToRead = createHowToRead();
 const grids = [createGrid('ff1', actions, details), createGrid('ff2', actions, details)];
 const chart = createChartSection();
 const editPreview = createEditPreview(editActions);
-const parts = [header, historyBar, toolbar, howToRead, ...grids, chart, editPreview, details];
+const parts = [header, historyBar, toolbar, experimentBar, howToRead, ...grids, chart, compareView, neuronView, editPreview, details];
 const panel = [
   header.element,
   historyBar.element,
   toolbar.element,
+  experimentBar.element,
   howToRead.element,
   h('section', { class: 'grids', 'aria-label': 'Vocabulary projections' }, ...grids.map((g) => g.element)),
   chart.element,
+  compareView.element,
+  neuronView.element,
   editPreview.element,
   details.element,
 ];

@@ -13,6 +13,7 @@ import {
   type ShowMessage,
 } from '../protocol/messages';
 import { editedView, editViewFor, persistedShow, type EditView } from './editState';
+import type { BackwardLensResult } from '../result/schema';
 
 export interface Status {
   text: string;
@@ -30,6 +31,13 @@ export interface PageState extends PersistedState {
   history: HistoryEntry[];
   /** The edit preview's runs and what it shows (editState). */
   edit?: EditView;
+  /** The result the shown one is compared with, while the compare view is open. */
+  reference?: Reference;
+}
+
+export interface Reference {
+  label: string;
+  result: BackwardLensResult;
 }
 
 /** The state while a result is shown: what each part of the panel draws from. */
@@ -54,6 +62,11 @@ export interface Actions {
   reanalyze(normalized: boolean): void;
   /** Shows one of this session's results here, or in a new panel. */
   openResult(historyId: number, newPanel: boolean): void;
+  /** Re-runs the shown result with the neuron view (N per list and layer) or the gradient check added. */
+  runExperiments(experiments: { neurons?: number; check?: boolean }): void;
+  /** Compares the shown result with one of this session's, or (no id) a saved file the user picks. */
+  compareWith(historyId: number | undefined): void;
+  closeCompare(): void;
 }
 
 /** The subset of the webview API that keeps state across reloads. */
@@ -113,6 +126,8 @@ export function changesFor(state: PageState, message: HostToWebview): Partial<Pa
       return { history: message.entries };
     case 'edited':
       return { edit: editedView(message, state.edit), status: undefined };
+    case 'reference':
+      return { reference: { label: message.label, result: message.result }, status: undefined };
   }
 }
 

@@ -29,7 +29,7 @@ import { DEFAULT_ETA_GRID } from '../../src/webview/editForm';
 import { Browser, findWebviewFrame, inEditorArea, launchBrowser, sleep } from './browser';
 import { CodeServer, copyToTemp, extensionUnderTest, repoRoot, startCodeServer } from './codeServer';
 import { clearScreenshots, finish, log, shootElement, stepRunner } from './steps';
-import { ANALYZE, clickContextMenu, failFastOnErrorToast, openAndSelect, runCommand, until } from './workbench';
+import { ANALYZE, clickContextMenu, failFastOnErrorToast, openAndSelect, quickOpen, runCommand, until } from './workbench';
 
 // `node --test out/test/` runs every file under out/test: this one only runs on purpose.
 if (process.env.NODE_TEST_CONTEXT) process.exit(0);
@@ -127,14 +127,7 @@ async function waitForEnabled(frame: Frame, selector: string): Promise<void> {
 async function reopen(page: Page, file: string, selector: string): Promise<Frame> {
   await runCommand(page, 'View: Close All Editors');
   await page.locator('iframe.webview').first().waitFor({ state: 'detached', timeout: 15_000 }).catch(() => undefined);
-  await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget input').first();
-  await input.waitFor({ state: 'visible', timeout: 15_000 });
-  const base = path.basename(file);
-  await input.fill(base);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: base }).first().waitFor({ timeout: 30_000 });
-  await sleep(200);
-  await page.keyboard.press('Enter');
+  await quickOpen(page, path.basename(file));
   return findWebviewFrame(page, selector, 90_000, inEditorArea);
 }
 

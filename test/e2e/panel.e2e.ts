@@ -33,7 +33,8 @@ import { Browser, findWebviewFrame, inEditorArea, launchBrowser, sleep } from '.
 import { validateResult } from '../../src/result/validate';
 import { writeTinyGpt2 } from '../support/tinyModels';
 import { clearScreenshots, finish, log, results, shoot, stepRunner, type Step } from './steps';
-import { ANALYZE, ANALYZE_TEXT, clickContextMenu, failFastOnErrorToast, openAndSelect, runCommand, until } from './workbench';
+import { expectReadable } from './contrast';
+import { ANALYZE, ANALYZE_TEXT, clickContextMenu, failFastOnErrorToast, openAndSelect, quickOpen, runCommand, until } from './workbench';
 
 // `node --test out/test/` runs every file under out/test: this one only runs on purpose.
 if (process.env.NODE_TEST_CONTEXT) process.exit(0);
@@ -214,59 +215,6 @@ async function expectDetailsFor(frame: Frame, grid: string, layer: string, pos: 
   );
 }
 
-interface Contrast {
-  min: number;
-  worst: string;
-  count: number;
-}
-/**
- * The lowest WCAG contrast ratio between the text and the effective background (the
- * element's and its ancestors' backgrounds composited) of the elements matching `selector`.
- */
-async function textContrast(frame: Frame, selector: string): Promise<Contrast> {
-  return frame.evaluate((sel) => {
-    const parse = (c: string): number[] => {
-      const m = /rgba?\(([^)]+)\)/.exec(c);
-      if (!m) throw new Error(`cannot read colour ${c}`);
-      const v = m[1].split(/[\s,/]+/).filter(Boolean).map(Number);
-      return [v[0], v[1], v[2], v.length > 3 ? v[3] : 1];
-    };
-    const over = (top: number[], under: number[]): number[] => [0, 1, 2].map((i) => top[i] * top[3] + under[i] * (1 - top[3])).concat(1);
-    const lum = (c: number[]): number => {
-      const [r, g, b] = c.slice(0, 3).map((x) => {
-        const s = x / 255;
-        return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
-      });
-      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
-    };
-    let min = Infinity;
-    let worst = '';
-    const els = Array.from(document.querySelectorAll(sel)).filter((e) => (e.textContent ?? '').trim());
-    for (const el of els) {
-      const layers: number[][] = [];
-      for (let e: Element | null = el; e; e = e.parentElement) layers.push(parse(getComputedStyle(e).backgroundColor));
-      let bg = [255, 255, 255, 1];
-      for (const l of layers.reverse()) bg = over(l, bg);
-      const fg = over(parse(getComputedStyle(el).color), bg);
-      const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
-      const ratio = (a + 0.05) / (b + 0.05);
-      if (ratio < min) {
-        min = ratio;
-        worst = `"${el.textContent}" ${getComputedStyle(el).color} on ${`rgb(${bg.slice(0, 3).map(Math.round).join(', ')})`}`;
-      }
-    }
-    return { min, worst, count: els.length };
-  }, selector);
-}
-
-async function expectReadable(frame: Frame, selector: string, what: string, minRatio = 4.5): Promise<Contrast> {
-  const c = await textContrast(frame, selector);
-  if (!c.count) throw new Error(`no ${what} (${selector}) to check`);
-  if (c.min < minRatio) throw new Error(`${what} are unreadable: contrast ${c.min.toFixed(2)} < ${minRatio} for ${c.worst}`);
-  return c;
-}
-
-/** The computed look of a button, to tell a pressed / checked one from the others. */
 const look = (frame: Frame, selector: string): Promise<string> =>
   frame.evaluate((sel) => {
     const el = document.querySelector(sel);
@@ -651,14 +599,7 @@ async function runTheme(themeKey: string, withExtras: boolean): Promise<void> {
       const page = browser!.page;
       await runCommand(page, 'View: Close All Editors');
       await page.locator('iframe.webview').first().waitFor({ state: 'detached', timeout: 15_000 }).catch(() => undefined);
-      await page.keyboard.press('Control+P');
-      const input = page.locator('.quick-input-widget input').first();
-      await input.waitFor({ state: 'visible', timeout: 15_000 });
-      const base = path.basename(savedFile!);
-      await input.fill(base);
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: base }).first().waitFor({ timeout: 30_000 });
-      await sleep(200);
-      await page.keyboard.press('Enter');
+      await quickOpen(page, path.basename(savedFile!));
       const reopened = await findWebviewFrame(page, 'table[data-grid=ff1] tr[data-layer]', 90_000, inEditorArea);
       const tab = page.locator('.tabs-container .tab.active');
       const tabLabel = (await tab.textContent())?.trim() ?? '';
@@ -855,7 +796,7 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const themes = (process.env.BLENS_E2E_THEMES ?? 'dark,light,hc').split(',').map((s) => s.trim()).filter(Boolean);
   log(`extension: ${extensionUnderTest()}; themes: ${themes.join(', ')}`);
-  clearScreenshots(/^e2e-.*\.png$/);
+  clearScreenshots(/^e2e-(?!experiments-).*\.png$/);
   for (const [i, t] of themes.entries()) await runTheme(t, i === 0);
   await runHostile();
   finish(t0);

@@ -137,3 +137,24 @@ export async function openAndSelect(page: Page, file: string, firstLine: string,
     }
   }
 }
+
+/** Opens `file` (a name quick open finds) with Ctrl+P; a file just written may take the file search a few seconds to list. */
+export async function quickOpen(page: Page, file: string): Promise<void> {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input').first();
+  await input.waitFor({ state: 'visible', timeout: 15_000 });
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: file }).first();
+  for (let attempt = 1; ; attempt++) {
+    await input.fill(file);
+    try {
+      await row.waitFor({ timeout: 5000 });
+      break;
+    } catch (err) {
+      if (attempt >= 6) throw err;
+      await input.fill('');
+      await sleep(1000);
+    }
+  }
+  await sleep(200);
+  await page.keyboard.press('Enter');
+}

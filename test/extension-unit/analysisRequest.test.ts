@@ -1,8 +1,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { analysisRequest, rerunRequest } from '../../src/extension/analysisRequest';
+import { analysisRequest, rerunRequest, resultExperiments } from '../../src/extension/analysisRequest';
 import { DEFAULT_SETTINGS } from '../../src/extension/settings';
-import { fixtureResult } from '../support/fixtureResult';
+import { fixtureResult, fixtureResultV2 } from '../support/fixtureResult';
 
 test('a new analysis takes the lens options from the settings', () => {
   const settings = { ...DEFAULT_SETTINGS, topK: 7, projection: 'float16' as const, maxTokens: 64 };
@@ -33,4 +33,17 @@ test('a re-run repeats the result’s own analysis, only the lens normalization 
   const fromFile = fixtureResult({ model: { ...result.model, source: '/models/fixture/model.bin' } });
   assert.equal(rerunRequest(fromFile, false, '/models/fixture', 32).normalized, false);
   assert.throws(() => rerunRequest(result, true, '/models/other', 32), /came from \/models\/fixture; the active model is \/models\/other/);
+});
+
+test('a re-run keeps the neuron view and the check the result has, and adds the ones asked for', () => {
+  const plain = fixtureResult();
+  assert.deepEqual(resultExperiments(plain), {});
+  assert.equal(rerunRequest(plain, false, '/models/fixture', 32).neurons, undefined);
+  const withCheck = rerunRequest(plain, false, '/models/fixture', 32, { check: true });
+  assert.deepEqual([withCheck.check, withCheck.neurons], [true, undefined]);
+  const v2 = fixtureResultV2();
+  assert.deepEqual(resultExperiments(v2), { neurons: 1, eta: 1, check: true });
+  const normalized = rerunRequest(v2, true, '/models/fixture', 32);
+  assert.deepEqual([normalized.normalized, normalized.neurons, normalized.eta, normalized.check], [true, 1, 1, true]);
+  assert.equal(rerunRequest(v2, false, '/models/fixture', 32, { neurons: 5 }).neurons, 5, 'a new N replaces the kept one');
 });

@@ -44,3 +44,16 @@ test('an origin is taken from restored state only when it has the shape of one',
   assert.deepEqual(parseOrigin({ uri: 'file:///a.txt', offset: 3, extra: 1 }), { uri: 'file:///a.txt', offset: 3 });
   for (const bad of [undefined, null, { uri: 1, offset: 0 }, { uri: 'x', offset: -1 }]) assert.equal(parseOrigin(bad), undefined);
 });
+
+test('experiment and compare requests are validated; a reference result comes back as sent', () => {
+  assert.deepEqual(parseWebviewMessage({ type: 'experiment', requestId: 2, neurons: 5 }), { type: 'experiment', requestId: 2, neurons: 5 });
+  assert.deepEqual(parseWebviewMessage({ type: 'experiment', requestId: 2, check: true, extra: 1 }), { type: 'experiment', requestId: 2, check: true });
+  assert.deepEqual(parseWebviewMessage({ type: 'compare', requestId: 3 }), { type: 'compare', requestId: 3 });
+  assert.deepEqual(parseWebviewMessage({ type: 'compare', requestId: 3, historyId: 1 }), { type: 'compare', requestId: 3, historyId: 1 });
+  for (const bad of [{ type: 'experiment', requestId: 1, neurons: 0 }, { type: 'experiment', requestId: 1, neurons: 2.5 }, { type: 'experiment', requestId: 1, check: 'yes' }, { type: 'experiment', neurons: 5 }, { type: 'compare', requestId: 1, historyId: -2 }]) {
+    assert.equal(parseWebviewMessage(bad), undefined, JSON.stringify(bad));
+  }
+  const reference = { type: 'reference' as const, label: 'a.blens.json', result: fixtureResult(), requestId: 3 };
+  assert.deepEqual(parseHostMessage(structuredClone(reference)), reference);
+  assert.equal(parseHostMessage({ type: 'reference', label: 'x', result: null }), undefined);
+});

@@ -7,7 +7,7 @@ import { writeFileAtomic, writeNewFileAtomic } from '../../src/files/atomicWrite
 import { saveResultPair } from '../../src/report/resultFile';
 import { mdToken, renderMarkdownReport } from '../../src/report/markdown';
 import { candidateBaseNames, dateStamp, resultBaseName, slugify } from '../../src/report/naming';
-import { fixtureResult } from '../support/fixtureResult';
+import { fixtureResult, fixtureResultV2 } from '../support/fixtureResult';
 
 test('tokens become code spans that survive tables and markup', () => {
   assert.equal(mdToken(' the'), '`␣the`');
@@ -90,4 +90,22 @@ test('the report stays readable at 100 columns, however many tokens, and empty c
   const widest = tableLines.reduce((w, l) => Math.max(w, [...l].length), 0);
   assert.ok(widest <= 100, `a grid line is ${widest} characters wide`);
   assert.ok(md.includes('| 0 | `<s>` | no gradient reaches here | 0 |  |') || md.includes('| 0 | `␣Once` | no gradient reaches here | 0 |  |'));
+});
+
+test('the report adds the neuron view and the gradient check when the result has them, and only then', () => {
+  const plain = renderMarkdownReport(fixtureResult());
+  assert.ok(!plain.includes('## Neurons') && !plain.includes('## Gradient check') && !plain.includes('| Gradient check |'));
+  const md = renderMarkdownReport(fixtureResultV2([2e-4, 3e-3]));
+  const neurons = md.slice(md.indexOf('## Neurons with the largest gradients (1 per layer in FF1 and in FF2, η = 1)'));
+  assert.ok(neurons.length < md.length, 'the neuron section is there');
+  assert.deepEqual(neurons.split('\n').filter((l) => l.startsWith('### Layer ')), ['### Layer 1', '### Layer 0']);
+  const rows = neurons.slice(0, neurons.indexOf('## Gradient check')).split('\n').filter((l) => /^\| FF[12] \|/.test(l));
+  assert.equal(rows.length, 2 * 2 * 2, 'per layer, a key and a value row for the neuron of each list');
+  assert.equal(rows[0], '| FF1 | 5 | c_fc key | 0.25 | `␣the` \\\\ `a\\|b` | `␣time` \\\\ `a\\|b` | 3 `␣a` -0.2 |');
+  assert.ok(rows[1].startsWith('| FF1 | 5 | c_proj value |'));
+  const check = md.slice(md.indexOf('## Gradient check'));
+  assert.match(check, /✗ failed in 1 of 4 · worst relative error 3\.0e-3 \(layer 1 FF1\) · threshold 1\.0e-3\./);
+  assert.ok(check.includes('| 1 | 0.5 | 0.5001 | 3.0e-3 | 0.5 | 0.5001 | 2.0e-4 |'));
+  assert.match(md, /\| Gradient check \| ✗ failed in 1 of 4/);
+  assert.match(md, /- \*\*Gradient check\*\*: Per layer and MLP matrix/);
 });

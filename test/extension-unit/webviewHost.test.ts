@@ -66,3 +66,22 @@ test('a result no request waits for is dropped; other messages are notices for t
   assert.deepEqual(notices, notes);
   assert.equal(host.waiting, 1);
 });
+
+test('an experiment re-run is answered by show, a compare by its reference; a stale reference is dropped', async () => {
+  const { host, posted, notices } = connect();
+  const rerun = host.request({ type: 'experiment', neurons: 5 });
+  const compared = host.request({ type: 'compare', historyId: 3 });
+  assert.deepEqual(posted, [
+    { type: 'experiment', requestId: 1, neurons: 5 },
+    { type: 'compare', requestId: 2, historyId: 3 },
+  ]);
+  host.receive({ type: 'reference', label: 'earlier', result: fixtureResult(), requestId: 2 });
+  host.receive(show(1));
+  assert.equal((await compared).label, 'earlier');
+  assert.equal((await rerun).type, 'show');
+  const wrong = host.request({ type: 'compare' });
+  host.receive(show(3));
+  await assert.rejects(wrong, /The host answered compare with show/);
+  host.receive({ type: 'reference', label: 'stale', result: fixtureResult(), requestId: 99 });
+  assert.deepEqual(notices, []);
+});

@@ -24,3 +24,11 @@ test('a fresh page emphasizes what the update writes', () => {
   assert.equal(store.state.reading, 'update');
   assert.deepEqual(store.state.history, []);
 });
+
+test('a reference opens the compare view and clears the status line; a new result keeps it', () => {
+  const state: PageState = { version: 1, reading: 'update', waiting: 0, history: [], show, status: { text: 'Comparing…' } };
+  const reference = { type: 'reference' as const, label: 'earlier', result: fixtureResult() };
+  const changes = changesFor(state, reference);
+  assert.deepEqual(changes, { reference: { label: 'earlier', result: reference.result }, status: undefined });
+  assert.equal('reference' in changesFor({ ...state, ...changes }, show), false);
+});

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RESULT_LIMITS, ResultFormatError, validateResult } from '../../src/result/validate';
 import { TOP_K_RANGE } from '../../src/engine/api';
-import { fixtureResult } from '../support/fixtureResult';
+import { fixtureResult, fixtureResultV2 } from '../support/fixtureResult';
 
 const copy = () => JSON.parse(JSON.stringify(fixtureResult()));
 
@@ -30,19 +30,8 @@ test('damaged results are refused with the place of the damage', () => {
   assert.throws(() => validateResult(wrongLayers), /1 layers listed for a 2-layer model/);
 });
 
-/** A backward-lens/2 file: the fixture with a neuron view and a check on both of its layers. */
-function version2() {
-  const cell = { norm: 1.5, top: [{ id: 10, text: ' the', prob: 0.5 }], bottom: [{ id: 13, text: 'a|b', prob: 1e-6 }], targetRank: 7 };
-  const vector = (weight: string) => ({ weight, gradNorm: 0.25, before: cell, after: { ...cell, targetRank: 0 }, positions: [{ position: 3, weight: -0.2 }] });
-  const neuron = (layer: number) => ({ index: 5, keys: [vector(`h.${layer}.mlp.c_fc.weight`)], value: vector(`h.${layer}.mlp.c_proj.weight`) });
-  const directional = { fromFactors: 0.5, finiteDifference: 0.5001, relativeError: 2e-4, epsilon: 0.01 };
-  return {
-    ...copy(),
-    schema: 'backward-lens/2',
-    neurons: { count: 1, eta: 1, layers: [0, 1].map((layer) => ({ layer, ff1: [neuron(layer)], ff2: [neuron(layer)] })) },
-    check: { seed: 1, layers: [0, 1].map((layer) => ({ layer, ff1: directional, ff2: directional })) },
-  };
-}
+/** A backward-lens/2 file, as plain JSON to damage. */
+const version2 = () => JSON.parse(JSON.stringify(fixtureResultV2()));
 
 test('a backward-lens/2 result with a neuron view and a check passes; /2 without them too', () => {
   assert.equal(validateResult(version2()).schema, 'backward-lens/2');

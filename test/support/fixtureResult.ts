@@ -51,3 +51,20 @@ export function fixtureResult(overrides: Partial<BackwardLensResult> = {}): Back
     ...overrides,
   };
 }
+
+/**
+ * The fixture as a backward-lens/2 file: a neuron view (neuron 5, one key and a value, in both
+ * lists of both layers) and a gradient check whose relative errors are `errors[layer]` in FF1.
+ */
+export function fixtureResultV2(errors: [number, number] = [2e-4, 2e-4]): BackwardLensResult {
+  const cell = { norm: 1.5, top: [tok(10, ' the', 0.5)], bottom: [tok(13, 'a|b', 1e-6)], targetRank: 7 };
+  const vector = (weight: string) => ({ weight, gradNorm: 0.25, before: cell, after: { ...cell, top: [tok(30, ' time', 0.4)], targetRank: 0 }, positions: [{ position: 3, weight: -0.2 }] });
+  const neuron = (layer: number) => ({ index: 5, keys: [vector(`h.${layer}.mlp.c_fc.weight`)], value: vector(`h.${layer}.mlp.c_proj.weight`) });
+  const directional = (relativeError: number) => ({ fromFactors: 0.5, finiteDifference: 0.5001, relativeError, epsilon: 0.01 });
+  return {
+    ...fixtureResult(),
+    schema: 'backward-lens/2',
+    neurons: { count: 1, eta: 1, layers: [0, 1].map((layer) => ({ layer, ff1: [neuron(layer)], ff2: [neuron(layer)] })) },
+    check: { seed: 1, layers: [0, 1].map((layer) => ({ layer, ff1: directional(errors[layer]), ff2: directional(2e-4) })) },
+  };
+}
