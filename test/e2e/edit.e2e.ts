@@ -28,7 +28,7 @@ import { formatProb, visibleToken } from '../../src/result/view';
 import { DEFAULT_ETA_GRID } from '../../src/webview/editForm';
 import { Browser, findWebviewFrame, inEditorArea, launchBrowser, sleep } from './browser';
 import { CodeServer, copyToTemp, extensionUnderTest, repoRoot, startCodeServer } from './codeServer';
-import { clearScreenshots, finish, log, shootElement, stepRunner } from './steps';
+import { clearScreenshots, log, runE2e, shootElement, stepRunner } from './steps';
 import { ANALYZE, clickContextMenu, failFastOnErrorToast, openAndSelect, quickOpen, runCommand, until } from './workbench';
 
 // `node --test out/test/` runs every file under out/test: this one only runs on purpose.
@@ -275,17 +275,11 @@ async function runTheme(themeKey: string, reference: Reference): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const t0 = Date.now();
   const themes = (process.env.BLENS_E2E_THEMES ?? 'dark,light').split(',').map((s) => s.trim()).filter(Boolean);
   clearScreenshots(/^edit-.*\.png$/);
   const reference = cliRuns();
   log(`CLI: after the edit p(target) ${reference.edit.prompts[0].after.targetProb}, rank ${reference.edit.prompts[0].after.targetRank}; sweep ${JSON.stringify(reference.sweep.layers.map((l) => l.smallestEta))}`);
   for (const theme of themes) await runTheme(theme, reference);
-  finish(t0);
 }
 
-main().catch((err) => {
-  console.error(err);
-  console.log('0 passed, 1 failed');
-  process.exit(1);
-});
+runE2e(main);

@@ -27,7 +27,7 @@ import { formatNumber, visibleToken } from '../../src/result/view';
 import { Browser, findWebviewFrame, inEditorArea, launchBrowser, sleep } from './browser';
 import { CodeServer, copyToTemp, extensionUnderTest, repoRoot, startCodeServer } from './codeServer';
 import { expectReadable } from './contrast';
-import { clearScreenshots, finish, log, shoot, stepRunner } from './steps';
+import { clearScreenshots, log, runE2e, shoot, stepRunner } from './steps';
 import { ANALYZE, clickContextMenu, failFastOnErrorToast, openAndSelect, quickOpen, runCommand, until } from './workbench';
 
 // `node --test out/test/` runs every file under out/test: this one only runs on purpose.
@@ -408,15 +408,9 @@ async function run(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const t0 = Date.now();
   log(`extension: ${extensionUnderTest()}`);
   clearScreenshots(/^e2e-experiments-.*\.png$/);
   await run();
-  finish(t0);
 }
 
-main().catch((err) => {
-  console.error(err);
-  console.log('0 passed, 1 failed');
-  process.exit(1);
-});
+runE2e(main);

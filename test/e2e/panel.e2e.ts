@@ -32,7 +32,7 @@ import { CodeServer, copyToTemp, extensionUnderTest, repoRoot, startCodeServer }
 import { Browser, findWebviewFrame, inEditorArea, launchBrowser, sleep } from './browser';
 import { validateResult } from '../../src/result/validate';
 import { writeTinyGpt2 } from '../support/tinyModels';
-import { clearScreenshots, finish, log, results, shoot, stepRunner, type Step } from './steps';
+import { clearScreenshots, log, results, runE2e, shoot, type Step, stepRunner } from './steps';
 import { expectReadable } from './contrast';
 import { ANALYZE, ANALYZE_TEXT, clickContextMenu, failFastOnErrorToast, openAndSelect, quickOpen, runCommand, until } from './workbench';
 
@@ -793,17 +793,11 @@ const shownHostile = (text: string): string =>
   shown(text.replace(/[\u0000-\u001f\u202a-\u202e\u2066-\u2069]|[\ud800-\udfff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
 
 async function main(): Promise<void> {
-  const t0 = Date.now();
   const themes = (process.env.BLENS_E2E_THEMES ?? 'dark,light,hc').split(',').map((s) => s.trim()).filter(Boolean);
   log(`extension: ${extensionUnderTest()}; themes: ${themes.join(', ')}`);
   clearScreenshots(/^e2e-(?!experiments-).*\.png$/);
   for (const [i, t] of themes.entries()) await runTheme(t, i === 0);
   await runHostile();
-  finish(t0);
 }
 
-main().catch((err) => {
-  console.error(err);
-  console.log('0 passed, 1 failed');
-  process.exit(1);
-});
+runE2e(main);

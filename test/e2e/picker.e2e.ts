@@ -25,7 +25,7 @@ import { commitOf, MockHub, repoFiles } from '../support/mockHub';
 import { TINY, writeTinyGpt2, type TinyModel } from '../support/tinyModels';
 import { Browser, findWebviewFrame, inEditorArea, launchBrowser, sleep } from './browser';
 import { CodeServer, extensionUnderTest, startCodeServer } from './codeServer';
-import { clearScreenshots, finish, log, shoot, stepRunner } from './steps';
+import { clearScreenshots, log, runE2e, shoot, stepRunner } from './steps';
 import { ANALYZE, clickContextMenu, failFastOnErrorToast, openAndSelect, runCommand, until } from './workbench';
 
 // `node --test out/test/` runs every file under out/test: this one only runs on purpose.
@@ -263,7 +263,6 @@ async function runPicker(s: Session): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const t0 = Date.now();
   clearScreenshots(/^picker-.*\.png$/);
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'blens-picker-'));
   const model = writeTinyGpt2(path.join(scratch, 'model'));
@@ -279,11 +278,6 @@ async function main(): Promise<void> {
     await s.hub.stop();
     if (!process.env.BLENS_E2E_KEEP) fs.rmSync(scratch, { recursive: true, force: true });
   }
-  finish(t0);
 }
 
-main().catch((err) => {
-  console.error(err);
-  console.log('0 passed, 1 failed');
-  process.exit(1);
-});
+runE2e(main);

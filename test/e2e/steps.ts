@@ -98,3 +98,16 @@ export function finish(t0: number): never {
   console.log(`${passed} passed, ${failed + skipped} failed`);
   return process.exit(failed + skipped > 0 || passed === 0 ? 1 : 0);
 }
+
+/** Runs an e2e test's steps, then prints its verdict; an error outside every step counts as one failure. */
+export function runE2e(steps: () => Promise<void>): void {
+  const t0 = Date.now();
+  steps().then(
+    () => finish(t0),
+    (err) => {
+      console.error(err);
+      console.log('0 passed, 1 failed');
+      process.exit(1);
+    },
+  );
+}

@@ -93,20 +93,7 @@ export function llamaLogProbs(model: ModelDescription, ids: number[]): Float64Ar
   const { hiddenSize: d, heads, kvHeads, headDim, intermediateSize: ff, normEps: eps, vocabSize, ropeTheta } = model.config;
   const w = (name: string) => weight(model, name);
   const embed = w('model.embed_tokens.weight');
-  const rotate = (m: Matrix, headsIn: number): Matrix =>
-    m.map((row, pos) => {
-      const out = Float64Array.from(row);
-      for (let h = 0; h < headsIn; h++) {
-        for (let k = 0; k < headDim / 2; k++) {
-          const angle = pos * ropeTheta ** ((-2 * k) / headDim);
-          const a = row[h * headDim + k];
-          const b = row[h * headDim + k + headDim / 2];
-          out[h * headDim + k] = a * Math.cos(angle) - b * Math.sin(angle);
-          out[h * headDim + k + headDim / 2] = b * Math.cos(angle) + a * Math.sin(angle);
-        }
-      }
-      return out;
-    });
+  const rotate = (m: Matrix, headsIn: number): Matrix => m.map((row, pos) => rotateHalf(row, pos, headsIn, headDim, headDim, ropeTheta));
   let x: Matrix = ids.map((id) => embed.slice(id * d, (id + 1) * d));
   for (let l = 0; l < model.config.layers; l++) {
     const p = `model.layers.${l}.`;
@@ -147,20 +134,7 @@ export function neoxLogProbs(model: ModelDescription, ids: number[]): Float64Arr
   const { rotaryDims, parallelResidual, activation } = neox!;
   const w = (name: string) => weight(model, name);
   const embed = w('gpt_neox.embed_in.weight');
-  // rotate_half on the first rotaryDims of a head, inv_freq = base^(−2k/rotaryDims); the rest passes through.
-  const rotate = (row: Float64Array, pos: number): Float64Array => {
-    const out = Float64Array.from(row);
-    for (let h = 0; h < heads; h++) {
-      for (let k = 0; k < rotaryDims / 2; k++) {
-        const angle = pos * ropeTheta ** ((-2 * k) / rotaryDims);
-        const a = row[h * headDim + k];
-        const b = row[h * headDim + k + rotaryDims / 2];
-        out[h * headDim + k] = a * Math.cos(angle) - b * Math.sin(angle);
-        out[h * headDim + k + rotaryDims / 2] = b * Math.cos(angle) + a * Math.sin(angle);
-      }
-    }
-    return out;
-  };
+  const rotate = (row: Float64Array, pos: number): Float64Array => rotateHalf(row, pos, heads, headDim, rotaryDims, ropeTheta);
   const gelu = (v: number) =>
     activation === 'gelu-erf' ? 0.5 * v * (1 + erf(v / Math.SQRT2)) : 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)));
   let x: Matrix = ids.map((id) => embed.slice(id * d, (id + 1) * d));
@@ -185,4 +159,22 @@ export function neoxLogProbs(model: ModelDescription, ids: number[]): Float64Arr
   }
   const final = layerNorm(x, w('gpt_neox.final_layer_norm.weight'), w('gpt_neox.final_layer_norm.bias'), eps);
   return logSoftmax(project([final[final.length - 1]], w('embed_out.weight'), d, vocabSize, 'out-in')[0]);
+}
+
+/**
+ * rotate_half rotary embedding of one position's heads, on the first rotaryDims of each head
+ * (all of it for Llama), inv_freq = θ^(−2k/rotaryDims); the rest of a head passes through.
+ */
+function rotateHalf(row: Float64Array, pos: number, heads: number, headDim: number, rotaryDims: number, theta: number): Float64Array {
+  const out = Float64Array.from(row);
+  for (let h = 0; h < heads; h++) {
+    for (let k = 0; k < rotaryDims / 2; k++) {
+      const angle = pos * theta ** ((-2 * k) / rotaryDims);
+      const a = row[h * headDim + k];
+      const b = row[h * headDim + k + rotaryDims / 2];
+      out[h * headDim + k] = a * Math.cos(angle) - b * Math.sin(angle);
+      out[h * headDim + k + rotaryDims / 2] = b * Math.cos(angle) + a * Math.sin(angle);
+    }
+  }
+  return out;
 }
