@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { AnalysisRequest, Engine } from '../engine/api';
-import type { HistoryEntry, ResultOrigin } from '../protocol/messages';
+import type { HistoryEntry, Reference, ResultOrigin } from '../protocol/messages';
 import type { BackwardLensResult, ScoredToken } from '../result/schema';
 import { resultLabel } from '../result/view';
 import { rerunRequest, type Experiments } from './analysisRequest';
@@ -16,7 +16,7 @@ import { ResultHistory } from './resultHistory';
 import { ResultPanels } from './resultPanel';
 import { ResultsViewProvider } from './resultsView';
 import { pickResultFile } from './resultFiles';
-import type { Reference, ResultSurface, Shown, SurfaceActions } from './resultSurface';
+import type { ResultSurface, Shown, SurfaceActions } from './resultSurface';
 import { restoredShown } from './restoredState';
 import { revealToken } from './revealToken';
 import { saveResult } from './saveResult';

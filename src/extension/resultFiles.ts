@@ -1,6 +1,7 @@
 /** Reading saved `.blens.json` results: the one the custom editor opens, and one the user picks to compare with. */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { Reference } from '../protocol/messages';
 import { parseResultFile } from '../report/resultFile';
 import type { BackwardLensResult } from '../result/schema';
 
@@ -23,7 +24,7 @@ async function existingResultsFolder(setting: string): Promise<vscode.Uri | unde
 }
 
 /** A saved result the user picks in an open dialog (opened at the results folder), with its path as the page names it; undefined when dismissed. */
-export async function pickResultFile(resultsFolder: string): Promise<{ label: string; result: BackwardLensResult } | undefined> {
+export async function pickResultFile(resultsFolder: string): Promise<Reference | undefined> {
   const [uri] =
     (await vscode.window.showOpenDialog({
       defaultUri: await existingResultsFolder(resultsFolder),

@@ -9,6 +9,7 @@ import {
   type EditRunRequest,
   type HistoryEntry,
   type HostToWebview,
+  type Reference,
   type ResultOrigin,
   type ShowMessage,
   type SurfaceCapabilities,
@@ -46,11 +47,6 @@ export interface SurfaceActions {
   runExperiments(shown: Shown, added: Experiments, from: ResultSurface): Promise<Shown | undefined>;
   /** A result to compare with: one of this session's, else (no historyId) a saved file the user picks; undefined when dismissed. */
   reference(historyId: number | undefined): Promise<Reference | undefined>;
-}
-
-export interface Reference {
-  label: string;
-  result: BackwardLensResult;
 }
 
 /** The panels and the results view: everything works there. */

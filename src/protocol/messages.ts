@@ -82,12 +82,16 @@ export interface EditedMessage {
   requestId?: number;
 }
 
-/** A result to compare the shown one with, answering `compare`. */
-export interface ReferenceMessage {
-  type: 'reference';
+/** A result to compare the shown one with. */
+export interface Reference {
   /** How the page names it: its history label, or the file's path. */
   label: string;
   result: BackwardLensResult;
+}
+
+/** The answer to `compare`. */
+export interface ReferenceMessage extends Reference {
+  type: 'reference';
   requestId?: number;
 }
 
@@ -153,9 +157,13 @@ export interface CancelRequest {
 }
 
 /** Re-runs the shown result with the paper's experiments added (the others it has are kept); answered by `show`. */
-export interface ExperimentRequest {
+export interface ExperimentRequest extends AskedExperiments {
   type: 'experiment';
   requestId: number;
+}
+
+/** What the page can ask a re-run to add. */
+export interface AskedExperiments {
   /** The neuron view: this many neurons per layer in FF1 and in FF2. */
   neurons?: number;
   /** The gradient check. */

@@ -8,7 +8,8 @@ import { alignmentNote, compareResults, type CompareCell, type CompareRow } from
 import type { BackwardLensResult } from '../result/schema';
 import { emphasizedSide, formatNumber, GRID_TITLES, RANK_COUNTING, resultLabel, visibleToken, type Emphasis, type GridName } from '../result/view';
 import { h } from './dom';
-import type { Actions, Part, Reference } from './state';
+import type { Reference } from '../protocol/messages';
+import type { Actions, Part } from './state';
 
 const overlapText = (x: number | undefined): string => (x === undefined ? '—' : formatNumber(x, 2));
 const signed = (x: number): string => (x > 0 ? `+${x}` : String(x));

@@ -4,13 +4,13 @@
  * `show`, `edit` and `sweep` by `edited`, `compare` by `reference`, any by `error`. Other messages
  * are notices for the page. No DOM here, so it tests in Node.
  */
-import type { EditChoice, EditedMessage, HostToWebview, ReferenceMessage, SavedMessage, ShowMessage, SweepChoice, WebviewToHost } from '../protocol/messages';
+import type { AskedExperiments, EditChoice, EditedMessage, HostToWebview, ReferenceMessage, SavedMessage, ShowMessage, SweepChoice, WebviewToHost } from '../protocol/messages';
 
 /** A request as the page asks it; `Host` adds the id. */
 export type Asked =
   | { type: 'save' }
   | { type: 'reanalyze'; normalized: boolean }
-  | { type: 'experiment'; neurons?: number; check?: boolean }
+  | ({ type: 'experiment' } & AskedExperiments)
   | { type: 'compare'; historyId?: number }
   | { type: 'edit'; choice: EditChoice }
   | { type: 'sweep'; choice: SweepChoice };

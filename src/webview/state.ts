@@ -5,15 +5,16 @@
  */
 import {
   parsePersistedState,
+  type AskedExperiments,
   type GridLayout,
   type HistoryEntry,
   type HostToWebview,
   type PersistedState,
   type Reading,
+  type Reference,
   type ShowMessage,
 } from '../protocol/messages';
 import { editedView, editViewFor, persistedShow, type EditView } from './editState';
-import type { BackwardLensResult } from '../result/schema';
 
 export interface Status {
   text: string;
@@ -33,11 +34,6 @@ export interface PageState extends PersistedState {
   edit?: EditView;
   /** The result the shown one is compared with, while the compare view is open. */
   reference?: Reference;
-}
-
-export interface Reference {
-  label: string;
-  result: BackwardLensResult;
 }
 
 /** The state while a result is shown: what each part of the panel draws from. */
@@ -63,7 +59,7 @@ export interface Actions {
   /** Shows one of this session's results here, or in a new panel. */
   openResult(historyId: number, newPanel: boolean): void;
   /** Re-runs the shown result with the neuron view (N per list and layer) or the gradient check added. */
-  runExperiments(experiments: { neurons?: number; check?: boolean }): void;
+  runExperiments(experiments: AskedExperiments): void;
   /** Compares the shown result with one of this session's, or (no id) a saved file the user picks. */
   compareWith(historyId: number | undefined): void;
   closeCompare(): void;
