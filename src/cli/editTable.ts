@@ -1,5 +1,6 @@
 /** Plain-text rendering of an edit's before/after read-outs and of a sweep, for the terminal. */
 import type { EditResult, EditSweepResult, NextTokenReadout } from '../engine/api';
+import { layerList } from '../result/editView';
 import { formatNumber, formatProb, visibleToken } from '../result/view';
 
 const quoted = (text: string) => `"${visibleToken(text)}"`;
@@ -16,8 +17,7 @@ function methodLine(method: EditResult['method'], where: string): string {
 
 export function renderEdit(result: EditResult, modelName: string): string {
   const target = quoted(result.targetTokens[0].text);
-  const layers = result.layers.length === 1 ? `layer ${result.layers[0]}` : `layers ${result.layers.join(', ')}`;
-  const lines = [`${modelName}: ${methodLine(result.method, `at ${layers}, η = ${result.eta}`)}`, `target ${target} (id ${result.targetIds[0]})`];
+  const lines = [`${modelName}: ${methodLine(result.method, `at ${layerList(result.layers)}, η = ${result.eta}`)}`, `target ${target} (id ${result.targetIds[0]})`];
   if (result.skipped) lines.push(`skipped: ${result.skipped}`);
   for (const p of result.prompts) {
     lines.push('', `prompt ${JSON.stringify(p.prompt)}`, `         p(target)  rank   top-${p.before.top.length}`, readoutRow('before', p.before), readoutRow('after', p.after));

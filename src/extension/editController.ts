@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import type { Engine } from '../engine/api';
 import type { EditChoice, SweepChoice } from '../protocol/messages';
+import { layerList } from '../result/editView';
 import { withPreview, withSweep } from '../result/savedEdits';
 import type { BackwardLensResult, SavedEdits } from '../result/schema';
 import { isFromModel } from './analysisRequest';
@@ -44,7 +45,7 @@ export class EditController implements EditActions {
   async edit(result: BackwardLensResult, choice: EditChoice, from: EditSurface): Promise<SavedEdits | undefined> {
     const { activeModel, maxTokens } = this.active();
     const request = editRequest(result, choice, activeModel, maxTokens);
-    const preview = await this.run(from, `editing ${request.layers.length === 1 ? `layer ${request.layers[0]}` : `layers ${request.layers.join(', ')}`}…`, (engine, job) => engine.edit(request, job.control));
+    const preview = await this.run(from, `editing ${layerList(request.layers)}…`, (engine, job) => engine.edit(request, job.control));
     if (!preview) return undefined;
     this.log.info(`edit (${preview.method}, layers ${preview.layers.join(',')}, η ${preview.eta}): loss ${preview.loss.before.toFixed(4)} → ${preview.loss.after.toFixed(4)}${preview.skipped ? ' (skipped)' : ''}`);
     return withPreview(result.edits, preview);

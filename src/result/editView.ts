@@ -10,7 +10,8 @@ export const EDIT_METHOD_LABELS: Record<EditMethod, string> = {
   sgd: 'One SGD step on the MLP weights',
 };
 
-const layerList = (layers: number[]): string => (layers.length === 1 ? `layer ${layers[0]}` : `layers ${layers.join(', ')}`);
+/** "layer 4" or "layers 3, 4". */
+export const layerList = (layers: number[]): string => (layers.length === 1 ? `layer ${layers[0]}` : `layers ${layers.join(', ')}`);
 
 export function previewTitle(preview: EditResult): string {
   const what = preview.method === 'forward-shift' ? 'Forward-pass shift' : 'One SGD step';
