@@ -2,22 +2,20 @@
  * The report's section on the edits run from the panel (result.edits): each preview's read-outs
  * before and after, per prompt, and each sweep's smallest η per layer, as Markdown tables.
  */
-import type { EditResult, EditSweepResult, NextTokenReadout } from '../engine/api';
+import type { EditResult, EditSweepResult } from '../engine/api';
 import { previewTitle, rankWords, revertNote, smallestEtaWords, sweepTitle } from '../result/editView';
 import type { BackwardLensResult } from '../result/schema';
 import { formatNumber, formatProb } from '../result/view';
-import { mdText, mdToken } from './markdown';
-
-const topList = (r: NextTokenReadout): string => r.top.map((t) => `${mdToken(t.text)} ${formatProb(t.prob)}`).join(', ');
+import { mdText, mdToken, scored, tableHead } from './markdown';
 
 function previewLines(preview: EditResult): string[] {
   const target = mdToken(preview.targetTokens[0]?.text ?? '');
   const header = ['prompt', '', `p(${target})`, 'target', 'next-token top-k'];
   const rows = preview.prompts.flatMap((p) =>
-    (['before', 'after'] as const).map((when) => `| ${when === 'before' ? mdText(p.prompt) : ''} | ${when} | ${formatProb(p[when].targetProb)} | ${rankWords(p[when])} | ${topList(p[when])} |`),
+    (['before', 'after'] as const).map((when) => `| ${when === 'before' ? mdText(p.prompt) : ''} | ${when} | ${formatProb(p[when].targetProb)} | ${rankWords(p[when])} | ${scored(p[when].top)} |`),
   );
   const outcome = preview.skipped ? `Skipped: ${mdText(preview.skipped)}` : `Loss on the prompt ${formatNumber(preview.loss.before)} → ${formatNumber(preview.loss.after)}.`;
-  return [`### ${mdText(previewTitle(preview))}`, '', `${outcome} ${mdText(revertNote(preview))}`, '', `| ${header.join(' | ')} |`, `|${header.map(() => ' --- ').join('|')}|`, ...rows, ''];
+  return [`### ${mdText(previewTitle(preview))}`, '', `${outcome} ${mdText(revertNote(preview))}`, '', ...tableHead(header), ...rows, ''];
 }
 
 function sweepLines(sweep: EditSweepResult): string[] {

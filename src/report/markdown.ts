@@ -5,7 +5,7 @@
  * 100-column preview or on GitHub) however long the prompt is.
  */
 import { checkSummary, contributingPositions, formatError, weightShortName } from '../result/experiments';
-import type { BackwardLensResult, DirectionalCheck, GradientCheck, LensCell, NeuronVector, NeuronView, ScoredToken } from '../result/schema';
+import type { BackwardLensResult, DirectionalCheck, GradientCheck, NeuronVector, NeuronView, ScoredToken } from '../result/schema';
 import {
   buildGrid,
   expectedGradientRank,
@@ -46,9 +46,16 @@ export function mdText(text: string): string {
     .replace(/\r?\n/g, ' ');
 }
 
-function scored(list: ScoredToken[]): string {
+/** Tokens with their probabilities, comma-separated. */
+export function scored(list: ScoredToken[]): string {
   return list.map((t) => `${mdToken(t.text)} ${formatProb(t.prob)}`).join(', ');
 }
+
+/** A table's header row and its separator. */
+export const tableHead = (header: string[]): string[] => [`| ${header.join(' | ')} |`, `|${header.map(() => ' --- ').join('|')}|`];
+
+/** A lens cell as the grids read it: top-1 \ bottom-1. */
+const topBottom = (c: { top: ScoredToken[]; bottom: ScoredToken[] }): string => `${mdToken(c.top[0]?.text ?? '')} \\\\ ${mdToken(c.bottom[0]?.text ?? '')}`;
 
 /** One grid as a table per layer, last layer first; a "rank of" column only where positions rank different tokens (training text). */
 function gridSections(result: BackwardLensResult, name: GridName): string[] {
@@ -64,9 +71,9 @@ function gridSections(result: BackwardLensResult, name: GridName): string[] {
   grid.rows.forEach((row, r) => {
     const expected = expectedGradientRank(result, row.layer);
     out.push('', `### Layer ${row.layer}${r === 0 ? ' (last)' : ''} · ‖∇W‖ ${formatNumber(row.gradNorm)} · rank ${row.gradRank} (expected ${expected})`, '');
-    out.push(`| ${header.join(' | ')} |`, `|${header.map(() => ' --- ').join('|')}|`);
+    out.push(...tableHead(header));
     for (const c of row.cells) {
-      const lens = c.zero ? 'no gradient reaches here' : `${mdToken(c.top[0]?.text ?? '')} \\\\ ${mdToken(c.bottom[0]?.text ?? '')}`;
+      const lens = c.zero ? 'no gradient reaches here' : topBottom(c);
       const rankOf = perPosition ? [c.zero ? '' : mdToken(c.rankToken)] : [];
       const cells = [String(c.position), mdToken(result.tokens[c.position].text), lens, formatNumber(c.norm), ...rankOf, c.rank === undefined ? '' : String(c.rank)];
       out.push(`| ${cells.join(' | ')} |`);
@@ -81,7 +88,6 @@ function mdPart(part: FactPart): string {
   return 'prob' in part ? `${mdToken(part.token)} ${formatProb(part.prob)}` : mdToken(part.token);
 }
 
-const cellText = (c: LensCell): string => `${mdToken(c.top[0]?.text ?? '')} \\\\ ${mdToken(c.bottom[0]?.text ?? '')}`;
 
 /** The neuron view, a table per layer (last first), a row per key and value of each neuron. */
 function neuronSections(result: BackwardLensResult, view: NeuronView): string[] {
@@ -92,13 +98,13 @@ function neuronSections(result: BackwardLensResult, view: NeuronView): string[] 
   ];
   const header = ['list', 'neuron', 'vector', '‖∇‖', 'before', 'after', 'largest positions'];
   for (const layer of [...view.layers].reverse()) {
-    out.push('', `### Layer ${layer.layer}`, '', `| ${header.join(' | ')} |`, `|${header.map(() => ' --- ').join('|')}|`);
+    out.push('', `### Layer ${layer.layer}`, '', ...tableHead(header));
     for (const [list, neurons] of [['FF1', layer.ff1], ['FF2', layer.ff2]] as const) {
       for (const neuron of neurons) {
         const vectors: [string, NeuronVector][] = [...neuron.keys.map((k): [string, NeuronVector] => ['key', k]), ['value', neuron.value]];
         for (const [kind, v] of vectors) {
           const positions = contributingPositions(v).map((p) => `${p.position} ${mdToken(result.tokens[p.position]?.text ?? '')} ${formatNumber(p.weight, 3)}`).join(', ');
-          out.push(`| ${list} | ${neuron.index} | ${weightShortName(v.weight)} ${kind} | ${formatNumber(v.gradNorm)} | ${cellText(v.before)} | ${cellText(v.after)} | ${positions} |`);
+          out.push(`| ${list} | ${neuron.index} | ${weightShortName(v.weight)} ${kind} | ${formatNumber(v.gradNorm)} | ${topBottom(v.before)} | ${topBottom(v.after)} | ${positions} |`);
         }
       }
     }
@@ -115,8 +121,7 @@ function checkSection(check: GradientCheck): string[] {
     '',
     `${mdText(summary.text)}.`,
     '',
-    `| ${header.join(' | ')} |`,
-    `|${header.map(() => ' --- ').join('|')}|`,
+    ...tableHead(header),
     ...check.layers.map((l) => `| ${l.layer} | ${part(l.ff1)} | ${part(l.ff2)} |`),
   ];
 }
