@@ -6,7 +6,7 @@ import type { Precision } from '../result/schema';
 import { Graph, Tensor } from './graph';
 import * as op from './ops';
 import { normalCdf } from './normalCdf';
-import { arange, causalMask, dimOf } from './plain';
+import { arange, causalMask, dimOf, unaryPlain } from './plain';
 
 const needs = (t: Tensor) => t.requiresGrad;
 
@@ -180,8 +180,7 @@ export function rotaryAngles(g: Graph, residual: Tensor, rotaryDims: number, the
   const seq = residual.shape[0];
   const positions = op.reshape(g, arange(g, dimOf(g, residual, 0), residual.dtype, seq), [seq, 1]);
   const angles = op.mul(g, positions, g.constant(inverseFrequencies, residual.dtype, [1, rotaryDims / 2]));
-  const elementwise = (opType: string) => g.node(opType, [angles], [{ dtype: angles.dtype, shape: angles.shape }])[0];
-  return { cos: elementwise('Cos'), sin: elementwise('Sin') };
+  return { cos: unaryPlain(g, 'Cos', angles), sin: unaryPlain(g, 'Sin', angles) };
 }
 
 /**

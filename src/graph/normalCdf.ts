@@ -9,6 +9,7 @@
  */
 import { Graph, Tensor } from './graph';
 import * as op from './ops';
+import { unaryPlain } from './plain';
 
 const ERFC_CHEBYSHEV = [
   -1.3026537197817094, 6.4196979235649026e-1, 1.9476473204185836e-2, -9.561514786808631e-3, -9.46595344482036e-4, 3.66839497852761e-4,
@@ -20,9 +21,9 @@ const ERFC_CHEBYSHEV = [
 export function normalCdf(g: Graph, x: Tensor): Tensor {
   const c = (v: number) => g.scalar(v, x.dtype);
   const z = op.mul(g, x, c(Math.SQRT1_2));
-  if (x.dtype !== 'float64') return op.mul(g, c(0.5), op.add(g, c(1), unary(g, 'Erf', z)));
-  const halfErfc = op.mul(g, c(0.5), erfc(g, unary(g, 'Abs', z)));
-  return op.add(g, c(0.5), op.mul(g, unary(g, 'Sign', z), op.sub(g, c(0.5), halfErfc)));
+  if (x.dtype !== 'float64') return op.mul(g, c(0.5), op.add(g, c(1), unaryPlain(g, 'Erf', z)));
+  const halfErfc = op.mul(g, c(0.5), erfc(g, unaryPlain(g, 'Abs', z)));
+  return op.add(g, c(0.5), op.mul(g, unaryPlain(g, 'Sign', z), op.sub(g, c(0.5), halfErfc)));
 }
 
 /** erfc(z) for z ≥ 0: the Chebyshev series in y = 2t − 1 summed by Clenshaw's recurrence. */
@@ -35,5 +36,3 @@ function erfc(g: Graph, z: Tensor): Tensor {
   const series = op.sub(g, op.mul(g, c(0.5), op.add(g, c(ERFC_CHEBYSHEV[0]), op.mul(g, twoY, d))), dd);
   return op.mul(g, t, op.exp(g, op.sub(g, series, op.mul(g, z, z))));
 }
-
-const unary = (g: Graph, opType: string, x: Tensor) => g.node(opType, [x], [{ dtype: x.dtype, shape: x.shape }])[0];

@@ -4,7 +4,7 @@
  * need no gradient, so no dead backward nodes are emitted.
  */
 import { Dim, DType, Graph, ONNX_TYPE, Shape, Tensor, VjpRule } from './graph';
-import { castPlain, maximum, reduceMax, shapeOf, zerosLike } from './plain';
+import { castPlain, maximum, reduceMax, shapeOf, unaryPlain, zerosLike } from './plain';
 
 // ---------- shape reasoning ----------
 
@@ -276,7 +276,7 @@ export function halfLinear(g: Graph, x: Tensor, weight: Tensor, weightIsOutIn: b
 }
 
 function rowScaledHalfGemm(g: Graph, x: Tensor, weight: Tensor, transB: boolean): Tensor {
-  const rowMax = reduceMax(g, g.node('Abs', [x], [{ dtype: x.dtype, shape: x.shape }])[0]);
+  const rowMax = reduceMax(g, unaryPlain(g, 'Abs', x));
   // A zero row (δ where no loss reaches) keeps scale 1e-30 and stays exactly zero.
   const scale = maximum(g, rowMax, g.scalar(1e-30, x.dtype), rowMax.shape);
   const product = linear(g, castPlain(g, div(g, x, scale), 'float16'), weight, transB);

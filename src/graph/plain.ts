@@ -100,6 +100,9 @@ export function concatPlain(g: Graph, xs: Tensor[], axis: number, resultDim?: st
   return plain(g, 'Concat', xs, xs[0].dtype, shape, { axis });
 }
 
+/** An elementwise op of one input without a VJP (Abs, Sign, Cos, Erf …): inside a composite, or where no gradient flows. */
+export const unaryPlain = (g: Graph, opType: string, x: Tensor): Tensor => plain(g, opType, [x], x.dtype, x.shape);
+
 export const minimum = (g: Graph, a: Tensor, b: Tensor, shape: Shape): Tensor => plain(g, 'Min', [a, b], a.dtype, shape);
 
 export const maximum = (g: Graph, a: Tensor, b: Tensor, shape: Shape): Tensor => plain(g, 'Max', [a, b], a.dtype, shape);
