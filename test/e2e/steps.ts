@@ -13,7 +13,7 @@ export const artifacts = path.join(repoRoot(), 'artifacts');
 const screenshots: string[] = [];
 
 type Outcome = 'pass' | 'fail' | 'skip';
-export const results: { name: string; outcome: Outcome; ms: number }[] = [];
+export const results: { name: string; outcome: Outcome; ms: number; error?: string }[] = [];
 
 export function log(msg: string): void {
   console.log(`[e2e ${new Date().toISOString().slice(11, 19)}] ${msg}`);
@@ -76,7 +76,7 @@ export function stepRunner(tag: string, failureShot: string, session: () => { br
       log(`PASS ${full} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
     } catch (err) {
       failed = true;
-      results.push({ name: full, outcome: 'fail', ms: Date.now() - t0 });
+      results.push({ name: full, outcome: 'fail', ms: Date.now() - t0, error: (err as Error).message ?? String(err) });
       log(`FAIL ${full}: ${(err as Error).stack ?? err}`);
       const { browser, server } = session();
       if (browser) await shoot(browser.page, failureShot).catch(() => undefined);
@@ -93,6 +93,8 @@ export function finish(t0: number): never {
   console.log('');
   for (const r of results) console.log(`${r.outcome === 'pass' ? 'ok  ' : r.outcome === 'fail' ? 'FAIL' : 'skip'} ${r.name}`);
   if (screenshots.length) console.log(`\nscreenshots:\n${screenshots.map((s) => `  ${s}`).join('\n')}`);
+  // Again at the end, where a CI log's tail keeps it: the reason, not just the step's name.
+  for (const r of results) if (r.error) console.log(`\nFAIL ${r.name}:\n  ${r.error.split('\n').slice(0, 6).join('\n  ')}`);
   console.log(`\ne2e took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   if (skipped) console.log(`(${skipped} steps not run after an earlier failure are counted as failed)`);
   console.log(`${passed} passed, ${failed + skipped} failed`);
