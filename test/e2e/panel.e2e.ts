@@ -622,6 +622,9 @@ let savedFile: string | undefined;
 const STORY_26 = 'Lily and her mom went to the park. Lily saw a big red ball and she wanted to';
 const STORY_120 = fs.readFileSync(path.join(root, 'test', 'e2e', 'workspace', 'story-long.txt'), 'utf8').split('\n')[0];
 
+/** The input box that asks for the target, by its title. */
+const targetBox = (page: Page) => page.locator('.quick-input-widget', { has: page.locator('.quick-input-title', { hasText: 'Backward Lens: target' }) });
+
 /**
  * Once, in the first theme's session: the length check before the target box, a training-text
  * analysis (its rank row, chart start, target row, empty last column), a ≈120-token prompt, and
@@ -648,7 +651,7 @@ async function runExtras(step: Step, getPage: () => Page, themeKey: string): Pro
     // 176 tokens, one more for the file's last line break.
     const count = Number(pattern.exec(message)?.[1]);
     if (!(count >= 176)) throw new Error(`the length message reads "${message}"`);
-    if (await page.locator('.quick-input-widget input').first().isVisible()) throw new Error('the target box opened for a selection that is too long');
+    if (await targetBox(page).isVisible()) throw new Error('the target box opened for a selection that is too long');
     // The toast's own close button shows only under the mouse; the command clears it for sure.
     await runCommand(page, 'Notifications: Clear All Notifications');
     await messages.first().waitFor({ state: 'detached', timeout: 15_000 });
@@ -685,6 +688,7 @@ async function runExtras(step: Step, getPage: () => Page, themeKey: string): Pro
     await clickContextMenu(page, STORY_120.slice(0, 30), ANALYZE);
     const input = page.locator('.quick-input-widget input').first();
     await failFastOnErrorToast(page, input.waitFor({ state: 'visible', timeout: 120_000 }));
+    if (!(await targetBox(page).isVisible())) throw new Error('the quick input that opened is not the target box');
     await input.fill('play');
     await sleep(100);
     await page.keyboard.press('Enter');
