@@ -42,7 +42,14 @@ module.exports = (_env, argv) => {
       name: 'extension',
       target: 'node20',
       // The engine runs in a child process of its own (src/engineProcess), started from engineChild.js.
-      entry: { extension: './src/extension/extension.ts', engineChild: './src/engineProcess/engineChild.ts' },
+      // The engine reads its largest weight on a thread of its own, started from weightValuesWorker.js beside it.
+      entry: {
+        extension: './src/extension/extension.ts',
+        engineChild: './src/engineProcess/engineChild.ts',
+        weightValuesWorker: './src/model/weightValuesWorker.ts',
+      },
+      // The real __dirname, where that worker's script lies.
+      node: { __dirname: false },
       output: { path: dist, filename: '[name].js', libraryTarget: 'commonjs2' },
       externals: { vscode: 'commonjs vscode', 'onnxruntime-node': 'commonjs onnxruntime-node' },
       resolve: { extensions: ['.ts', '.js'] },

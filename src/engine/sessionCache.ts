@@ -9,6 +9,7 @@ import { buildGradientGraph, buildLensGraph, ComputeDType, IO, LensGraphOptions,
 import { buildEditGraph } from '../graph/editGraph';
 import { unembeddingName } from '../graph/models/transformer';
 import { readWeightValues } from '../model/weightValues';
+import { readWeightValuesOffThread } from '../model/weightValuesOffThread';
 import type { Graph } from '../graph/graph';
 import { toOnnxBytes } from '../graph/onnx';
 import type { ExecutionProviderName, Precision } from '../result/schema';
@@ -67,7 +68,7 @@ export class GraphSession {
 export class SessionCache {
   private readonly compiled = new Map<string, Promise<GraphSession>>();
   private readonly opened = new WeakSet<Promise<GraphSession>>();
-  private unembedding: Float32Array | undefined;
+  private unembedding: Promise<Float32Array> | undefined;
   executionProvider: ExecutionProviderName = 'cpu';
   executionProviderNote: string | undefined;
   private providerKnown = false;
@@ -176,6 +177,8 @@ export class SessionCache {
 
   private async open(key: string, build: (provider: ExecutionProviderName) => Graph, layout: SessionLayout): Promise<GraphSession> {
     const started = performance.now();
+    // Started first, so that D is read on its own thread while onnxruntime creates the session on this one.
+    if (this.plannedProvider === 'cpu') void this.unembeddingValues();
     const live = await createLiveSession({
       graphFor: (provider) => toOnnxBytes(build(provider), `backward-lens-${key.replace(/ /g, '-')}`),
       weightFiles: this.model.weightFiles,
@@ -187,18 +190,20 @@ export class SessionCache {
     this.executionProvider = live.executionProvider;
     this.executionProviderNote = live.executionProviderNote;
     this.providerKnown = true;
+    // A GPU session keeps D on the device: a copy read in case the CPU ran is not needed.
+    if (live.executionProvider !== 'cpu') this.unembedding = undefined;
     const compileMs = performance.now() - started;
     this.log(
       `compiled the ${key} graph of ${this.model.name} on ${live.executionProvider} in ${compileMs.toFixed(0)} ms, weights via ${live.weightsVia}${live.executionProviderNote ? `; ${live.executionProviderNote}` : ''}`,
     );
-    return new GraphSession(live, this.computeDType, this.unembeddingFeeds(live.session));
+    return new GraphSession(live, this.computeDType, await this.unembeddingFeeds(live.session));
   }
 
   /** D for a session whose graph takes it as inputs: the whole of it, and (the lens) a view per vocabulary chunk. */
-  private unembeddingFeeds(session: ort.InferenceSession): Feeds {
+  private async unembeddingFeeds(session: ort.InferenceSession): Promise<Feeds> {
     if (!session.inputNames.includes(IO.unembedding)) return {};
     const { vocabSize, hiddenSize: d } = this.model.config;
-    const values = this.unembeddingValues();
+    const values = await this.unembeddingValues();
     const feeds: Feeds = { [IO.unembedding]: new ort.Tensor('float32', values, [vocabSize, d]) };
     for (const { first, size } of vocabChunks(vocabSize)) {
       const name = unembeddingChunkName(first);
@@ -207,11 +212,17 @@ export class SessionCache {
     return feeds;
   }
 
-  /** D as float32, read once and shared by every CPU session's feeds. */
-  private unembeddingValues(): Float32Array {
+  /** D as float32, read once (on a thread of its own) and shared by every CPU session's feeds; a failed read is tried again next time. */
+  private unembeddingValues(): Promise<Float32Array> {
     if (!this.unembedding) {
       const ref = this.model.weights[unembeddingName(this.model.config)];
-      this.unembedding = readWeightValues(ref, this.variant.weightData?.[this.model.weightFiles.indexOf(ref.file)]);
+      const replaced = this.variant.weightData?.[this.model.weightFiles.indexOf(ref.file)];
+      const reading = replaced ? Promise.resolve().then(() => readWeightValues(ref, replaced)) : readWeightValuesOffThread(ref);
+      // Handled here too: a read nobody awaits (a session on the GPU took none) must not end the process.
+      reading.catch(() => {
+        if (this.unembedding === reading) this.unembedding = undefined;
+      });
+      this.unembedding = reading;
     }
     return this.unembedding;
   }
