@@ -6,9 +6,10 @@
  *
  * With the 1B Llama-shaped model in float32 and bfloat16 (issue 10) against the floor of its work.
  *
- * With GPT-2-small done the PyTorch way (torchBaseline.py), against the engine warm and a one-shot CLI (issue 10).
+ * With GPT-2-small done the PyTorch way (torchBaseline.py), against the engine warm and a one-shot CLI (issue 10),
+ * and onnxruntime's session creation against node count (plannerScaling.ts), which bounds the one-shot's.
  *
- * Options: --quick (GPT-2 without T=256, no 1B model, no PyTorch), --only gpt2,roof,stories,llama1b,torch,profile, --profile (adds the
+ * Options: --quick (GPT-2 without T=256, no 1B model, no PyTorch, no planner), --only gpt2,roof,stories,llama1b,torch,planner,profile, --profile (adds the
  * per-node onnxruntime profile of GPT-2 at T=32), --runs N (warm runs, ≥5), --tokens 8,32
  * (GPT-2 prompt lengths), --cache-dir DIR, --out FILE.
  */
@@ -21,6 +22,7 @@ import { ensureGpt2Model, GPT2_SMALL } from './gpt2Model';
 import { ProfileRow } from './profile';
 import { ensureLlamaModels, LLAMA_DTYPES, LLAMA_TOKENS, llamaDir, llamaFloor, memoryBandwidthGBs } from './llamaBench';
 import { ROOF_VARIANTS, RoofTiming } from './roof';
+import { measurePlannerScaling, type PlannerTiming } from './plannerScaling';
 import { MB, median } from './stats';
 import { measureCli, measureTorch, TORCH_ONE_SHOT_TOKENS, TORCH_WARM_TOKENS, torchPython, type CliRun, type TorchRun } from './torchBench';
 import type { EngineMeasurement, ProfileMeasurement, RoofMeasurement, WorkerResult, WorkerSpec } from './worker';
@@ -52,15 +54,15 @@ function parseArgs(argv: string[]): Options {
   const known = new Set(['--quick', '--only', '--profile', '--runs', '--tokens', '--warm-budget-s', '--cache-dir', '--out', '--help']);
   for (const arg of argv) if (arg.startsWith('--') && !known.has(arg)) throw new Error(`unknown option ${arg} (known: ${[...known].join(' ')})`);
   if (argv.includes('--help')) {
-    process.stdout.write('npm run bench -- [--quick] [--only gpt2,roof,stories,llama1b,torch,profile] [--profile] [--runs N] [--tokens 8,32,...] [--warm-budget-s S] [--cache-dir DIR] [--out FILE]\n');
+    process.stdout.write('npm run bench -- [--quick] [--only gpt2,roof,stories,llama1b,torch,planner,profile] [--profile] [--runs N] [--tokens 8,32,...] [--warm-budget-s S] [--cache-dir DIR] [--out FILE]\n');
     process.exit(0);
   }
   const quick = argv.includes('--quick');
   const profile = argv.includes('--profile');
   const onlyList = value('--only')?.split(',').map((s) => s.trim()).filter(Boolean);
-  const parts = ['gpt2', 'roof', 'stories', 'llama1b', 'torch', 'profile'];
+  const parts = ['gpt2', 'roof', 'stories', 'llama1b', 'torch', 'planner', 'profile'];
   for (const part of onlyList ?? []) if (!parts.includes(part)) throw new Error(`--only takes ${parts.join(', ')}`);
-  const only = new Set(onlyList ?? ['gpt2', 'roof', 'stories', ...(quick ? [] : ['llama1b', 'torch']), ...(profile ? ['profile'] : [])]);
+  const only = new Set(onlyList ?? ['gpt2', 'roof', 'stories', ...(quick ? [] : ['llama1b', 'torch', 'planner']), ...(profile ? ['profile'] : [])]);
   if (profile) only.add('profile');
   const runs = Math.max(5, Number(value('--runs') ?? 5));
   const tokens = value('--tokens')?.split(',').map(Number) ?? (quick ? [8, 32, 128] : [8, 32, 128, 256]);
@@ -231,6 +233,7 @@ async function main(): Promise<void> {
     roof?: RoofMeasurement;
     profile?: ProfileMeasurement;
     torch?: TorchPart;
+    planner?: PlannerTiming[];
     model?: { dir: string; weightsBytes: number; generatedMs?: number };
   } = { gpt2: [], stories: [], llama: [] };
 
@@ -277,6 +280,10 @@ async function main(): Promise<void> {
       }
     }
     if (options.only.has('torch')) results.torch = await measureTorchPart(gpt2Dir, results.gpt2, options.runs, options.warmBudgetMs, scratch);
+    if (options.only.has('planner')) {
+      say('planner: onnxruntime session creation against node count');
+      results.planner = await measurePlannerScaling();
+    }
     if (options.only.has('profile')) {
       say('profile: GPT-2-small (random) T=32, onnxruntime per-node profiler');
       results.profile = (await inChild({ kind: 'profile', modelPath: gpt2Dir, T: 32, target: TARGET, runs: 3, workDir: path.join(scratch, 'profile') }, scratch)) as ProfileMeasurement;
@@ -441,6 +448,10 @@ async function main(): Promise<void> {
     out.push('Kernel time by role (heuristic on op type and shapes)');
     out.push(profileTable(p.byCategory, 20, false, false));
   }
+  if (results.planner) {
+    out.push('', "onnxruntime session creation against node count (its allocation planner; optimizations off): a chain whose every tensor is one column wider, so no freed buffer is reused, against the same chain at one width");
+    out.push(table(['nodes', 'growing widths', 'one width'], results.planner.map((p) => [String(p.nodes), fmtMs(p.growingMs), fmtMs(p.sameWidthMs)])));
+  }
   const load = os.loadavg();
   out.push('');
   out.push(`machine: ${machine.cpus} × ${machine.cpuModel}; load average at start ${(machine.loadAverage as number[]).map((l) => l.toFixed(2)).join(' ')}, at end ${load.map((l) => l.toFixed(2)).join(' ')} (shared machine: expect noise)`);
@@ -460,6 +471,7 @@ async function main(): Promise<void> {
     bandwidthGBs: results.bandwidthGBs,
     profile: results.profile,
     torch: results.torch,
+    planner: results.planner,
     targets,
   };
   fs.mkdirSync(path.dirname(options.out), { recursive: true });
