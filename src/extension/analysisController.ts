@@ -8,7 +8,7 @@ import type { AnalysisRequest, Engine } from '../engine/api';
 import type { HistoryEntry, Reference, ResultOrigin } from '../protocol/messages';
 import type { BackwardLensResult, ScoredToken } from '../result/schema';
 import { resultLabel } from '../result/view';
-import { rerunRequest, type Experiments } from './analysisRequest';
+import { rerunRequest, rerunResult, type Experiments } from './analysisRequest';
 import { onDidChangeSettings, readSettings } from './configuration';
 import type { EngineHost } from './engineHost';
 import { ResultEditorProvider } from './resultEditor';
@@ -86,7 +86,7 @@ export class AnalysisController implements SurfaceActions, vscode.Disposable {
     const request = rerunRequest(shown.result, normalized, this.engines.resolveModelPath(settings.modelPath), settings.maxTokens, added);
     const result = await this.run(request, (step) => from.busy(step));
     if (!result) return undefined;
-    const next = this.keep({ result, origin: shown.origin });
+    const next = this.keep({ result: rerunResult(result, shown.result), origin: shown.origin });
     if (this.panels.isKept(from)) this.latest = next;
     else this.publish(next, from);
     return next;

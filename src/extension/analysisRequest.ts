@@ -4,6 +4,7 @@
  */
 import * as path from 'node:path';
 import type { AnalysisRequest } from '../engine/api';
+import { resultWithEdits } from '../result/savedEdits';
 import type { BackwardLensResult } from '../result/schema';
 import { RESULT_LIMITS } from '../result/validate';
 
@@ -50,4 +51,12 @@ export function rerunRequest(result: BackwardLensResult, normalized: boolean, ac
     { prompt: result.prompt, target: result.target, lossMode: result.lossMode, normalized },
   );
   return { ...request, ...resultExperiments(result), ...added };
+}
+
+/**
+ * A re-run's result, with the edit previews and sweeps of the result it re-ran: they depend on the model,
+ * prompt, target, loss and precisions, which a re-run keeps, not on the lens or the experiments it changes.
+ */
+export function rerunResult(rerun: BackwardLensResult, shown: BackwardLensResult): BackwardLensResult {
+  return resultWithEdits(rerun, shown.edits);
 }

@@ -20,6 +20,7 @@ import type { BackwardLensResult } from '../result/schema';
 import type { EditActions } from './editController';
 import type { Experiments } from './analysisRequest';
 import { webviewHtml } from './html';
+import { restoredReference } from './restoredState';
 import { savedLabel } from './saveResult';
 
 export interface Shown {
@@ -133,6 +134,7 @@ export class ResultSurface implements vscode.Disposable {
           this.history(this.actions.historyEntries());
           if (shown) this.post(this.showMessage(shown));
           else if (this.problem) this.post({ type: 'error', message: this.problem });
+          if (shown && message.reference) this.restoreCompare(message.reference);
           return;
         case 'open':
           if (this.capabilities.history) this.actions.open(message.historyId, message.newPanel, this);
@@ -192,6 +194,17 @@ export class ResultSurface implements vscode.Disposable {
       this.actions.edited(this.shown);
       this.post({ type: 'edited', edits: runs, requestId: message.requestId });
     }
+  }
+
+  /** Draws a reloaded page's compare view again once its reference is validated; one that fails is said and dropped. */
+  private restoreCompare(persisted: Reference): void {
+    const restored = restoredReference(persisted);
+    if ('reference' in restored) {
+      this.post({ type: 'reference', ...restored.reference });
+      return;
+    }
+    this.log.warn(restored.problem);
+    this.post({ type: 'error', message: restored.problem });
   }
 
   /** A re-run's answer: its result, or that the user cancelled it. */

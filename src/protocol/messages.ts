@@ -4,12 +4,13 @@
  *
  * Flow: the webview posts `ready` once its script has run (a webview that is not yet loaded
  * or is hidden drops messages, so the host never pushes before that); the host answers with
- * `show`. Later requests carry an id that the host echoes in its reply, so the UI can tell a
+ * `show`, and with `reference` when the page was reloaded with a compare view open. Later requests carry an id that the host echoes in its reply, so the UI can tell a
  * stale answer from the one it is waiting for.
  */
 import type { EditMethod } from '../engine/api';
 import type { BackwardLensResult, SavedEdits } from '../result/schema';
 import { EMPHASES, type Emphasis } from '../result/view';
+import { MAX_NEIGHBOURS } from '../webview/editForm';
 
 /** Where the analysed text came from, so a token click can be mapped back into the editor. */
 export interface ResultOrigin {
@@ -99,6 +100,8 @@ export type HostToWebview = ShowMessage | BusyMessage | ErrorMessage | SavedMess
 
 export interface ReadyMessage {
   type: 'ready';
+  /** The compare view's reference a reloaded page had persisted: the host validates it and sends it back after `show`. */
+  reference?: Reference;
 }
 
 export interface SaveRequest {
@@ -199,8 +202,10 @@ export function parseWebviewMessage(raw: unknown): WebviewToHost | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
   const m = raw as Record<string, unknown>;
   switch (m.type) {
-    case 'ready':
-      return { type: 'ready' };
+    case 'ready': {
+      const reference = parseReference(m.reference);
+      return { type: 'ready', ...(reference ? { reference } : {}) };
+    }
     case 'save':
       return isInt(m.requestId) ? { type: 'save', requestId: m.requestId } : undefined;
     case 'reveal':
@@ -252,7 +257,7 @@ export function parseHostMessage(raw: unknown): HostToWebview | undefined {
       return Array.isArray(edits?.previews) && Array.isArray(edits?.sweeps) ? (m as unknown as EditedMessage) : undefined;
     }
     case 'reference':
-      return typeof m.label === 'string' && typeof m.result === 'object' && m.result !== null ? (m as unknown as ReferenceMessage) : undefined;
+      return parseReference(m) ? (m as unknown as ReferenceMessage) : undefined;
     default:
       return undefined;
   }
@@ -281,6 +286,21 @@ export interface PersistedState {
   selectedPosition?: number;
   /** The layout the user chose; absent: chosen by the table's width. */
   layout?: GridLayout;
+  /**
+   * The result the shown one is compared with, drawn again only once the host has validated it.
+   * A whole result: an open compare view about doubles what is persisted.
+   */
+  reference?: Reference;
+  /** The edit form as the user left it. */
+  editForm?: EditFormState;
+}
+
+/** The edit form's choices that stay while results come and go; the layers start at each result's last. */
+export interface EditFormState {
+  method: EditMethod;
+  /** As typed: read (editForm.ts) when a run is asked for. */
+  eta: string;
+  neighbours: string[];
 }
 
 /** Reads a persisted state defensively: it may come from an older build of the extension, or be crafted. */
@@ -290,13 +310,23 @@ export function parsePersistedState(raw: unknown): PersistedState | undefined {
   if (s.version !== 1) return undefined;
   const show = s.show === undefined ? undefined : parseHostMessage(s.show);
   const layout = GRID_LAYOUTS.find((l) => l === s.layout);
+  const reference = parseReference(s.reference);
+  const editForm = parseEditForm(s.editForm);
   return {
     version: 1,
     show: show?.type === 'show' ? show : undefined,
     reading: EMPHASES.find((e) => e === s.reading) ?? 'update',
     selectedPosition: isInt(s.selectedPosition) ? s.selectedPosition : undefined,
     ...(layout ? { layout } : {}),
+    ...(reference ? { reference } : {}),
+    ...(editForm ? { editForm } : {}),
   };
+}
+
+/** A reference, if it has the shape of one; its result is validated by the host before any page draws it. */
+function parseReference(raw: unknown): Reference | undefined {
+  const r = raw as Partial<Reference> | null | undefined;
+  return typeof r?.label === 'string' && typeof r.result === 'object' && r.result !== null ? { label: r.label, result: r.result } : undefined;
 }
 
 /** The origin of a restored result, if it has the shape of one. */
@@ -320,6 +350,14 @@ function parseEditChoice(raw: unknown): EditChoice | undefined {
   const c = raw as Partial<EditChoice> | null | undefined;
   if (!isMethod(c?.method) || !isListOf(c.layers, isInt) || !isPositive(c.eta) || !isListOf(c.neighbours, isPrompt)) return undefined;
   return { method: c.method, layers: c.layers, eta: c.eta, neighbours: c.neighbours };
+}
+
+/** A persisted edit form, if its neighbours are a list the form could have built (addNeighbour): distinct, not blank, at most MAX_NEIGHBOURS. */
+function parseEditForm(raw: unknown): EditFormState | undefined {
+  const f = raw as Partial<EditFormState> | null | undefined;
+  const neighbours = f?.neighbours;
+  const listed = isListOf(neighbours, isPrompt) && neighbours.length <= MAX_NEIGHBOURS && new Set(neighbours).size === neighbours.length && neighbours.every((p) => p.trim() !== '');
+  return isMethod(f?.method) && isPrompt(f.eta) && listed ? { method: f.method, eta: f.eta, neighbours } : undefined;
 }
 
 function parseSweepChoice(raw: unknown): SweepChoice | undefined {

@@ -3,7 +3,7 @@
  * of neighbour prompts. Each reader returns the value or a sentence saying what to type instead.
  * No DOM here, so it tests in Node.
  */
-import type { EditChoice, SweepChoice } from '../protocol/messages';
+import type { EditChoice, EditFormState, SweepChoice } from '../protocol/messages';
 import type { EditMethod } from '../engine/api';
 
 export type Read<T> = { value: T } | { problem: string };
@@ -11,6 +11,7 @@ export type Read<T> = { value: T } | { problem: string };
 /** Log-spaced, three values a decade: wide enough for stories260K's layers and for larger models. */
 export const DEFAULT_ETA_GRID = [0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100];
 export const DEFAULT_ETA = 0.3;
+export const DEFAULT_EDIT_FORM: EditFormState = { method: 'forward-shift', eta: String(DEFAULT_ETA), neighbours: [] };
 
 /** The most neighbour prompts one edit reads out (each costs two forward passes). */
 export const MAX_NEIGHBOURS = 32;
@@ -49,11 +50,8 @@ export function addNeighbour(list: readonly string[], prompt: string): Read<stri
 
 export const removeNeighbour = (list: readonly string[], index: number): string[] => list.filter((_, i) => i !== index);
 
-export interface EditFormText {
-  method: EditMethod;
+export interface EditFormText extends EditFormState {
   layers: string;
-  eta: string;
-  neighbours: readonly string[];
 }
 
 export function readEditChoice(form: EditFormText, layerCount: number): Read<EditChoice> {

@@ -9,7 +9,8 @@ import type { EditMethod, EditResult, NextTokenReadout } from '../engine/api';
 import { EDIT_METHOD_LABELS, previewTitle, rankWords, readoutChange, revertNote, sweepTitle, editTarget } from '../result/editView';
 import { EDIT_LIMITS } from '../result/savedEdits';
 import { formatNumber, formatProb } from '../result/view';
-import { addNeighbour, DEFAULT_ETA, DEFAULT_ETA_GRID, readEditChoice, readSweepChoice, removeNeighbour, type Read } from './editForm';
+import type { EditFormState } from '../protocol/messages';
+import { addNeighbour, DEFAULT_EDIT_FORM, DEFAULT_ETA_GRID, readEditChoice, readSweepChoice, removeNeighbour, type Read } from './editForm';
 import type { EditActions, EditView } from './editState';
 import { h, tokenChip } from './dom';
 import { busyText, type Part, type ShownState } from './state';
@@ -70,8 +71,9 @@ const METHODS: Choice<EditMethod>[] = (Object.keys(EDIT_METHOD_LABELS) as EditMe
 
 export function createEditPreview(actions: EditActions): Part {
   let current: ShownState | undefined;
-  let method: EditMethod = 'forward-shift';
-  let neighbours: string[] = [];
+  /** The form's choices as the page state holds them (a reload restores them); the layers box is the part's own. */
+  let form = DEFAULT_EDIT_FORM;
+  const setForm = (changes: Partial<EditFormState>): void => actions.setForm({ ...form, ...changes });
   let drawn: { view: EditView; reverted: boolean } | undefined;
   let layerCount = 0;
 
@@ -82,12 +84,9 @@ export function createEditPreview(actions: EditActions): Part {
     if ('value' in read) use(read.value);
   };
 
-  const methods = segmented('Edit method', METHODS, (m) => {
-    method = m;
-    methods.check(m);
-  });
+  const methods = segmented('Edit method', METHODS, (method) => setForm({ method }));
   const layers = h('input', { id: 'edit-layers', type: 'text', size: 8, spellcheck: 'false' });
-  const eta = h('input', { id: 'edit-eta', type: 'text', size: 8, value: String(DEFAULT_ETA), spellcheck: 'false' });
+  const eta = h('input', { id: 'edit-eta', type: 'text', size: 8, spellcheck: 'false' });
   const neighbourList = h('ul', { id: 'edit-neighbours', class: 'edit-neighbours' });
   const neighbourInput = h('input', { id: 'edit-neighbour-input', type: 'text', placeholder: 'A paraphrase (should move) or an unrelated prompt (should not)', size: 48 });
   const addButton = h('button', { id: 'edit-neighbour-add', type: 'button' }, 'Add');
@@ -100,30 +99,31 @@ export function createEditPreview(actions: EditActions): Part {
   const previewOut = h('div', { id: 'edit-preview-out', 'aria-live': 'polite' });
   const sweepOut = h('div', { id: 'sweep-out', 'aria-live': 'polite' });
 
-  const drawNeighbours = (): void => {
+  const drawForm = (next: EditFormState): void => {
+    form = next;
+    methods.check(next.method);
+    if (eta.value !== next.eta) eta.value = next.eta;
     neighbourList.replaceChildren(
-      ...neighbours.map((prompt, i) => {
+      ...next.neighbours.map((prompt, i) => {
         const remove = h('button', { type: 'button', class: 'link', 'aria-label': `Remove neighbour ${prompt}` }, 'Remove');
-        remove.addEventListener('click', () => {
-          neighbours = removeNeighbour(neighbours, i);
-          drawNeighbours();
-        });
+        remove.addEventListener('click', () => setForm({ neighbours: removeNeighbour(next.neighbours, i) }));
         return h('li', {}, h('span', { class: 'user-text' }, prompt), remove);
       }),
     );
   };
   const add = (): void =>
-    say(addNeighbour(neighbours, neighbourInput.value), (list) => {
-      neighbours = list;
+    say(addNeighbour(form.neighbours, neighbourInput.value), (neighbours) => {
       neighbourInput.value = '';
-      drawNeighbours();
+      setForm({ neighbours });
     });
+  // Kept once typed, not on every key: each change persists the page state, result included.
+  eta.addEventListener('change', () => setForm({ eta: eta.value }));
   addButton.addEventListener('click', add);
   neighbourInput.addEventListener('keydown', (e) => {
     if (e.key === 'Enter') add();
   });
-  run.addEventListener('click', () => say(readEditChoice({ method, layers: layers.value, eta: eta.value, neighbours }, layerCount), actions.runEdit));
-  sweep.addEventListener('click', () => say(readSweepChoice(method, grid.value, EDIT_LIMITS.etas), actions.runSweep));
+  run.addEventListener('click', () => say(readEditChoice({ ...form, layers: layers.value, eta: eta.value }, layerCount), actions.runEdit));
+  sweep.addEventListener('click', () => say(readSweepChoice(form.method, grid.value, EDIT_LIMITS.etas), actions.runSweep));
   revert.addEventListener('click', () => actions.revert());
   cancel.addEventListener('click', () => actions.cancel());
 
@@ -162,7 +162,7 @@ export function createEditPreview(actions: EditActions): Part {
     h('div', { class: 'edit-form' }, field('η grid', grid, 'one layer at a time, each value of the grid in turn'), sweep),
     sweepOut,
   );
-  methods.check(method);
+  drawForm(form);
 
   return {
     element,
@@ -174,6 +174,8 @@ export function createEditPreview(actions: EditActions): Part {
         if (state.show.result.edits) element.open = true;
       }
       current = state;
+      const shownForm = state.editForm ?? DEFAULT_EDIT_FORM;
+      if (form !== shownForm) drawForm(shownForm);
       const view = state.edit ?? { edits: { previews: [], sweeps: [] }, reverted: false };
       if (drawn?.view.edits !== view.edits || drawn.reverted !== view.reverted) drawRuns(view);
       drawn = { view, reverted: view.reverted };

@@ -4,7 +4,7 @@
  * Revert is the page's alone: the engine edits in memory only, so the original read-out is
  * the preview's "before", and nothing on the host needs undoing. No DOM here, so it tests in Node.
  */
-import type { EditChoice, EditedMessage, ShowMessage, SweepChoice } from '../protocol/messages';
+import type { EditChoice, EditedMessage, EditFormState, ShowMessage, SweepChoice } from '../protocol/messages';
 import { NO_EDITS, resultWithEdits } from '../result/savedEdits';
 import type { SavedEdits } from '../result/schema';
 
@@ -50,4 +50,6 @@ export interface EditActions {
   revert(): void;
   /** Stops the run in flight. */
   cancel(): void;
+  /** Keeps the form's choices with the page state, so that a reload brings them back. */
+  setForm(form: EditFormState): void;
 }

@@ -75,6 +75,7 @@ const editActions: EditActions = {
   runSweep: (choice) => askEdit({ type: 'sweep', choice }, 'Sweeping layers × η…'),
   revert: () => store.state.edit && store.set({ edit: revertedView(store.state.edit) }),
   cancel: () => host.post({ type: 'cancel' }),
+  setForm: (editForm) => store.set({ editForm }),
 };
 
 const details = createDetails();
@@ -124,4 +125,4 @@ window.addEventListener('message', (event: MessageEvent) => {
   if (message) host.receive(message);
 });
 update(store.state);
-host.post({ type: 'ready' });
+host.post({ type: 'ready', ...(store.persistedReference ? { reference: store.persistedReference } : {}) });

@@ -73,14 +73,17 @@ export interface StateStorage {
 
 export class Store {
   private current: PageState;
+  /** The compare view's reference as persisted: the page asks the host to validate it and send it back (`ready`). */
+  readonly persistedReference: Reference | undefined;
 
   constructor(
     private readonly storage: StateStorage,
     private readonly onChange: (state: PageState) => void,
   ) {
-    // The persisted result is not drawn: the host validates it and sends it back on `ready`.
+    // The persisted results are not drawn: the host validates them and sends them back on `ready`.
     const persisted = parsePersistedState(storage.getState()) ?? { version: 1, reading: 'update' };
-    this.current = { ...persisted, show: undefined, waiting: 0, history: [] };
+    this.persistedReference = persisted.reference;
+    this.current = { ...persisted, show: undefined, reference: undefined, waiting: 0, history: [] };
   }
 
   get state(): PageState {
@@ -90,13 +93,20 @@ export class Store {
   set(changes: Partial<PageState>): void {
     const before = this.current;
     this.current = { ...before, ...changes };
-    const { version, show, reading, selectedPosition, layout, edit } = this.current;
-    const editsChanged = edit?.edits !== before.edit?.edits;
-    if (show !== before.show || reading !== before.reading || selectedPosition !== before.selectedPosition || layout !== before.layout || editsChanged) {
-      this.storage.setState({ version, show: persistedShow(show, edit), reading, selectedPosition, ...(layout ? { layout } : {}) });
-    }
+    if (persistedChanged(before, this.current)) this.storage.setState(persistedState(this.current));
     this.onChange(this.current);
   }
+}
+
+const PERSISTED_KEYS = ['show', 'reading', 'selectedPosition', 'layout', 'reference', 'editForm'] as const;
+
+const persistedChanged = (before: PageState, after: PageState): boolean =>
+  PERSISTED_KEYS.some((key) => before[key] !== after[key]) || before.edit?.edits !== after.edit?.edits;
+
+/** What `setState` keeps: the shown result with its edits, the compare view's reference, the user's choices. */
+function persistedState(state: PageState): PersistedState {
+  const { version, show, reading, selectedPosition, layout, edit, reference, editForm } = state;
+  return { version, show: persistedShow(show, edit), reading, selectedPosition, ...(layout ? { layout } : {}), ...(reference ? { reference } : {}), ...(editForm ? { editForm } : {}) };
 }
 
 /** What a host message changes, whether it answers a request or comes unasked. */

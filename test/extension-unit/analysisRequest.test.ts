@@ -1,7 +1,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { analysisRequest, rerunRequest, resultExperiments } from '../../src/extension/analysisRequest';
+import { analysisRequest, rerunRequest, rerunResult, resultExperiments } from '../../src/extension/analysisRequest';
 import { DEFAULT_SETTINGS } from '../../src/extension/settings';
+import { resultWithFixtureEdits } from '../support/editFixtures';
 import { fixtureResult, fixtureResultV2 } from '../support/fixtureResult';
 
 test('a new analysis takes the lens options from the settings', () => {
@@ -46,4 +47,11 @@ test('a re-run keeps the neuron view and the check the result has, and adds the 
   const normalized = rerunRequest(v2, true, '/models/fixture', 32);
   assert.deepEqual([normalized.normalized, normalized.neurons, normalized.eta, normalized.check], [true, 1, 1, true]);
   assert.equal(rerunRequest(v2, false, '/models/fixture', 32, { neurons: 5 }).neurons, 5, 'a new N replaces the kept one');
+});
+
+test('a re-run’s result keeps the edits of the result it re-ran: they do not depend on the lens or the experiments', () => {
+  const shown = resultWithFixtureEdits();
+  const rerun = fixtureResultV2();
+  assert.deepEqual(rerunResult(rerun, shown), { ...rerun, edits: shown.edits });
+  assert.equal(rerunResult(rerun, fixtureResult()), rerun, 'no edits: the re-run as it came');
 });

@@ -57,3 +57,21 @@ test('experiment and compare requests are validated; a reference result comes ba
   assert.deepEqual(parseHostMessage(structuredClone(reference)), reference);
   assert.equal(parseHostMessage({ type: 'reference', label: 'x', result: null }), undefined);
 });
+
+test('a persisted compare view and edit form round-trip; crafted ones are dropped, the rest kept', () => {
+  const reference = { label: 'backward-lens/a.blens.json', result: fixtureResult() };
+  const editForm = { method: 'sgd' as const, eta: '0.5', neighbours: ['Once upon a time, a boy named', 'The sun was'] };
+  assert.deepEqual(parsePersistedState(structuredClone({ version: 1, reading: 'top', reference, editForm })), { version: 1, show: undefined, reading: 'top', selectedPosition: undefined, reference, editForm });
+  const craftedReferences = [null, 'a.blens.json', { label: 1, result: fixtureResult() }, { label: 'x', result: null }, { label: 'x' }];
+  const tooMany = Array.from({ length: 33 }, (_, i) => `p${i}`);
+  const craftedForms = [null, { ...editForm, method: 'rome' }, { ...editForm, eta: 0.5 }, { ...editForm, neighbours: 'x' }, { ...editForm, neighbours: [1] }, { ...editForm, neighbours: tooMany }, { ...editForm, neighbours: ['a', 'a'] }, { ...editForm, neighbours: [' '] }];
+  for (const bad of craftedReferences) assert.deepEqual(parsePersistedState({ version: 1, reading: 'top', reference: bad, editForm })?.editForm, editForm, JSON.stringify(bad));
+  for (const bad of craftedReferences) assert.equal('reference' in parsePersistedState({ version: 1, reading: 'top', reference: bad })!, false, JSON.stringify(bad));
+  for (const bad of craftedForms) assert.deepEqual(parsePersistedState({ version: 1, reading: 'top', reference, editForm: bad }), { version: 1, show: undefined, reading: 'top', selectedPosition: undefined, reference }, JSON.stringify(bad));
+});
+
+test('a reloaded page’s ready carries its persisted reference, when it has the shape of one', () => {
+  const reference = { label: 'earlier', result: fixtureResult() };
+  assert.deepEqual(parseWebviewMessage(structuredClone({ type: 'ready', reference })), { type: 'ready', reference });
+  assert.deepEqual(parseWebviewMessage({ type: 'ready', reference: { label: 'earlier', result: 'x' } }), { type: 'ready' });
+});

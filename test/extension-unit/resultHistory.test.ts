@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { ResultHistory } from '../../src/extension/resultHistory';
-import { restoredShown } from '../../src/extension/restoredState';
+import { restoredReference, restoredShown } from '../../src/extension/restoredState';
 import { fixtureResult } from '../support/fixtureResult';
 
 test('the session’s results stay reachable, most recent first, the latest 20', () => {
@@ -44,4 +44,13 @@ test('a restored panel’s result is validated like an opened file before anythi
   const huge = structuredClone(show);
   huge.result.tokens = new Array(200_000).fill(huge.result.tokens[0]);
   assert.match(restoredShown({ version: 1, reading: 'update', show: huge }).problem ?? '', /too large to show: 200,000 tokens/);
+});
+
+test('a reloaded page’s compare view reference is validated like its result; a damaged one is dropped with a reason', () => {
+  const result = JSON.parse(JSON.stringify(fixtureResult()));
+  assert.deepEqual(restoredReference({ label: 'earlier', result }), { reference: { label: 'earlier', result } });
+  const damaged = structuredClone(result);
+  damaged.layers[0].ff2.top = 'many';
+  const dropped = restoredReference({ label: 'earlier', result: damaged });
+  assert.match('problem' in dropped ? dropped.problem : '', /^The restored compare view was not shown\. Damaged Backward Lens result: \/layers\/0\/ff2\/top must be array/);
 });

@@ -32,3 +32,22 @@ test('a reference opens the compare view and clears the status line; a new resul
   assert.deepEqual(changes, { reference: { label: 'earlier', result: reference.result }, status: undefined });
   assert.equal('reference' in changesFor({ ...state, ...changes }, show), false);
 });
+
+test('a persisted reference is not drawn but handed back to the host; an open compare view and the edit form are persisted', () => {
+  const reference = { label: 'earlier', result: fixtureResult() };
+  const editForm = { method: 'sgd' as const, eta: '1', neighbours: ['The sun was'] };
+  const saved: PersistedState[] = [];
+  const store = new Store({ getState: () => ({ version: 1, reading: 'update', show, reference, editForm }), setState: (s) => saved.push(s) }, () => undefined);
+  assert.equal(store.state.reference, undefined, 'the host validates it first');
+  assert.deepEqual(store.persistedReference, reference);
+  assert.deepEqual(store.state.editForm, editForm, 'typed text is drawn as text: no validation needed');
+  store.set(changesFor(store.state, show));
+  store.set(changesFor(store.state, { type: 'reference', ...reference }));
+  assert.deepEqual(saved.at(-1), { version: 1, show, reading: 'update', selectedPosition: undefined, reference, editForm });
+  const neighbours = { ...editForm, neighbours: [...editForm.neighbours, 'Once upon a time'] };
+  store.set({ editForm: neighbours });
+  assert.deepEqual(saved.at(-1)?.editForm, neighbours);
+  store.set({ reference: undefined });
+  assert.equal('reference' in saved.at(-1)!, false, 'a closed compare view stays closed');
+  assert.equal(saved.length, 4);
+});
