@@ -29,7 +29,7 @@ import { DEFAULT_ETA_GRID } from '../../src/webview/editForm';
 import { Browser, findWebviewFrame, inEditorArea, launchBrowser, sleep } from './browser';
 import { CodeServer, copyToTemp, extensionUnderTest, repoRoot, startCodeServer } from './codeServer';
 import { clearScreenshots, log, runE2e, shootElement, stepRunner } from './steps';
-import { ANALYZE, clickContextMenu, failFastOnErrorToast, openAndSelect, quickOpen, runCommand, until } from './workbench';
+import { ANALYZE, clickContextMenu, failFastOnErrorToast, openAndSelect, quickOpen, reloadWindow, runCommand, until } from './workbench';
 
 // `node --test out/test/` runs every file under out/test: this one only runs on purpose.
 if (process.env.NODE_TEST_CONTEXT) process.exit(0);
@@ -243,7 +243,16 @@ async function runTheme(themeKey: string, reference: Reference): Promise<void> {
       await shootSection(f, '#edit-panel', `edit-${themeKey}-sweep`);
     });
 
-    await step('Save writes the two previews and the sweep with the result (backward-lens/2, valid) and the report lists them', async () => {
+    await step('Neurons re-runs the analysis with the neuron view and keeps the edits: the latest read-out and the sweep are still shown', async () => {
+      const f = frame!;
+      await f.click('#run-neurons');
+      await failFastOnErrorToast(browser!.page, f.locator('#neuron-view article.neuron').first().waitFor({ timeout: PANEL_TIMEOUT }));
+      sameRows(await readRows(f), reference.edit.prompts.flatMap((p, i) => [expectedRow(i, 'before', p.before), expectedRow(i, 'after', p.after)]), 'the edit after the re-run');
+      const table = await readSweepTable(f);
+      if (JSON.stringify(table) !== JSON.stringify(expectedSweepTable(reference.sweep))) throw new Error(`sweep table after the re-run ${JSON.stringify(table)}`);
+    });
+
+    await step('Save writes the two previews and the sweep with the re-run’s result (backward-lens/2, valid) and the report lists them', async () => {
       await frame!.click('#save-result');
       const dir = path.join(workspace, 'backward-lens');
       const files = await until(async () => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.blens.json')) : []), (f) => f.length > 0, 60_000, () => `no *.blens.json in ${dir}`);
@@ -253,9 +262,26 @@ async function runTheme(themeKey: string, reference: Reference): Promise<void> {
       if (saved.target !== TARGET) throw new Error(`saved target "${saved.target}", the CLI ran "${TARGET}"`);
       const previews = saved.edits?.previews ?? [];
       if (previews.length !== 2 || saved.edits?.sweeps.length !== 1) throw new Error(`saved edits: ${JSON.stringify(saved.edits).slice(0, 200)}`);
+      if (!saved.neurons) throw new Error('the saved result is not the re-run with the neuron view');
       if (previews.some((p, i) => JSON.stringify(p.prompts) !== JSON.stringify([reference.sgd, reference.edit][i].prompts))) throw new Error('a saved preview differs from the CLI\'s');
       const report = fs.readFileSync(savedFile.replace(/\.blens\.json$/, '.md'), 'utf8');
       if (![reference.sgd, reference.edit].every((p) => report.includes(`### ${previewTitle(p)}`))) throw new Error('the report does not list both edits');
+    });
+
+    await step('after a window reload the edit form has its method, η and neighbour prompts again, and the read-outs', async () => {
+      const f = frame!;
+      // Typed, not run: only the form holds them.
+      await f.click('#edit-method-sgd');
+      await f.fill('#edit-eta', '2');
+      await f.press('#edit-eta', 'Tab');
+      await reloadWindow(browser!.page);
+      const restored = await findWebviewFrame(browser!.page, '#edit-readouts', 90_000, inEditorArea);
+      const neighbours = await until(() => restored.locator('#edit-neighbours li .user-text').allTextContents(), (l) => l.length > 0, 30_000, () => 'no neighbour prompts after the reload');
+      if (JSON.stringify(neighbours) !== JSON.stringify([PARAPHRASE, UNRELATED])) throw new Error(`neighbours after the reload: ${JSON.stringify(neighbours)}`);
+      const form = [await restored.getAttribute('#edit-method-sgd', 'aria-checked'), await restored.inputValue('#edit-eta')];
+      if (JSON.stringify(form) !== JSON.stringify(['true', '2'])) throw new Error(`after the reload SGD checked, η: ${JSON.stringify(form)}`);
+      sameRows(await readRows(restored), reference.edit.prompts.flatMap((p, i) => [expectedRow(i, 'before', p.before), expectedRow(i, 'after', p.after)]), 'the edit after the reload');
+      await shootSection(restored, '#edit-panel', `edit-${themeKey}-restored`);
     });
 
     await step('reopening the .blens.json in the custom editor shows the edit and the sweep again', async () => {

@@ -6,8 +6,9 @@
  *   check in the panel are the saved JSON's → reopen the file in the custom editor: both again;
  *   the same prompt → "Lily" → Save → compare with the "Tom" result of this session: every
  *   cell's overlaps, norm ratio and rank difference are compareResults' of the two saved files →
- *   reopen the "Lily" file and compare it with the saved "Tom" file through the open dialog:
- *   the same cells → a longer paraphrase → "Tom", compared with the saved "Tom" file: aligned
+ *   reload the window: the restored panel draws the same compare view again → reopen the
+ *   "Lily" file and compare it with the saved "Tom" file through the open dialog: the same
+ *   cells → a longer paraphrase → "Tom", compared with the saved "Tom" file: aligned
  *   from the end of the prompt, the note says so, the cells are compareResults'. Last, the theme
  *   turns light and the new views are shot again.
  * Screenshots go to artifacts/ (e2e-experiments-*.png).
@@ -28,7 +29,7 @@ import { Browser, findWebviewFrame, inEditorArea, launchBrowser, sleep } from '.
 import { CodeServer, copyToTemp, extensionUnderTest, repoRoot, startCodeServer } from './codeServer';
 import { expectReadable } from './contrast';
 import { clearScreenshots, log, runE2e, shoot, stepRunner } from './steps';
-import { ANALYZE, clickContextMenu, failFastOnErrorToast, openAndSelect, quickOpen, runCommand, until } from './workbench';
+import { ANALYZE, clickContextMenu, failFastOnErrorToast, openAndSelect, quickOpen, reloadWindow, runCommand, until } from './workbench';
 
 // `node --test out/test/` runs every file under out/test: this one only runs on purpose.
 if (process.env.NODE_TEST_CONTEXT) process.exit(0);
@@ -361,6 +362,16 @@ async function run(): Promise<void> {
       assert.ok(partial > 0, 'two targets give some cells with different tokens');
       log(`contrast: ${await expectCompareReadable(frame)}`);
       await shootAt(page(), frame, '#compare-view', 'e2e-experiments-dark-compare');
+    });
+
+    await step('after a window reload the restored panel draws the compare view again: the same cells as before', async () => {
+      const before = await readCompare(frame!);
+      await reloadWindow(page());
+      const restored = await findWebviewFrame(page(), '#compare-view table.compare-table td', 90_000, inEditorArea);
+      const after = await until(() => readCompare(restored), (cells) => cells.length === before.length, 30_000, (cells) => `the restored compare view has ${cells.length} cells, expected ${before.length}`);
+      assert.deepEqual(after, before);
+      assert.match((await restored.textContent('#compare-view h2')) ?? '', /this result against .*→ ␣T/);
+      await shootAt(page(), restored, '#compare-view', 'e2e-experiments-dark-restored-compare');
     });
 
     await step('the saved "Lily" reopened and compared with the saved "Tom" file through the open dialog: the same cells', async () => {

@@ -158,3 +158,17 @@ export async function quickOpen(page: Page, file: string): Promise<void> {
   await sleep(200);
   await page.keyboard.press('Enter');
 }
+
+/**
+ * Reloads the window with "Developer: Reload Window", which stores the editors' and webviews'
+ * state first, as a reload in VS Code desktop does; a bare page.reload() can outrun that save in
+ * the web build, and the panel comes back with state stored earlier. Resolves once a Backward
+ * Lens tab is back.
+ */
+export async function reloadWindow(page: Page): Promise<void> {
+  const reloaded = page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout: 60_000 });
+  await runCommand(page, 'Developer: Reload Window');
+  await reloaded;
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  await page.locator('.tabs-container .tab', { hasText: 'Backward Lens:' }).first().waitFor({ timeout: 60_000 });
+}
