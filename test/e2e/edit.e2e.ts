@@ -8,8 +8,10 @@
  *   CLI's JSON for the same edits →
  *   Revert → the original read-out is back (the model's own top-k, as the analysis predicted)
  *   → a sweep over the default η grid → its chart and table equal the CLI's `edit --sweep` →
- *   Save → the file holds the two previews and the sweep → reopen it in the custom editor → the
- *   latest preview and the sweep are shown again.
+ *   Neurons re-runs the analysis and keeps the edits (the latest read-out and the sweep) →
+ *   Save → the file holds the neuron view, the two previews and the sweep → SGD and η 2 typed,
+ *   the window reloaded → the form's method, η and neighbour prompts and the read-outs are back
+ *   → reopen the file in the custom editor → the latest preview and the sweep are shown again.
  * Screenshots go to artifacts/edit-<theme>-*.png.
  *
  * Run: `npm run test:e2e:edit`. Prints a closing `N passed, N failed` line and exits non-zero
