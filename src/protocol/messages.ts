@@ -10,7 +10,7 @@
 import type { EditMethod } from '../engine/api';
 import type { BackwardLensResult, SavedEdits } from '../result/schema';
 import { EMPHASES, type Emphasis } from '../result/view';
-import { MAX_NEIGHBOURS } from '../webview/editForm';
+import { MAX_NEIGHBOURS } from '../result/savedEdits';
 
 /** Where the analysed text came from, so a token click can be mapped back into the editor. */
 export interface ResultOrigin {

@@ -9,6 +9,9 @@ import type { BackwardLensResult, SavedEdits } from './schema';
 /** What result.edits may hold: runs of each kind, prompts of one preview (the prompt and its neighbours), η of one sweep's grid. */
 export const EDIT_LIMITS = { runs: 50, prompts: 33, etas: 64 } as const;
 
+/** The most neighbour prompts one edit reads out (each costs two forward passes): all of a preview's prompts but its own. */
+export const MAX_NEIGHBOURS = EDIT_LIMITS.prompts - 1;
+
 export const NO_EDITS: SavedEdits = { previews: [], sweeps: [] };
 
 const latest = <T>(list: T[], item: T): T[] => [...list, item].slice(-EDIT_LIMITS.runs);

@@ -5,6 +5,7 @@
  */
 import type { EditChoice, EditFormState, SweepChoice } from '../protocol/messages';
 import type { EditMethod } from '../engine/api';
+import { MAX_NEIGHBOURS } from '../result/savedEdits';
 
 export type Read<T> = { value: T } | { problem: string };
 
@@ -12,9 +13,6 @@ export type Read<T> = { value: T } | { problem: string };
 export const DEFAULT_ETA_GRID = [0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100];
 export const DEFAULT_ETA = 0.3;
 export const DEFAULT_EDIT_FORM: EditFormState = { method: 'forward-shift', eta: String(DEFAULT_ETA), neighbours: [] };
-
-/** The most neighbour prompts one edit reads out (each costs two forward passes). */
-export const MAX_NEIGHBOURS = 32;
 
 const numbers = (text: string): string[] => text.split(/[\s,]+/).filter((part) => part !== '');
 

@@ -1,6 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { addNeighbour, DEFAULT_ETA_GRID, MAX_NEIGHBOURS, readEditChoice, readEta, readEtaGrid, readLayers, readSweepChoice, removeNeighbour } from '../../src/webview/editForm';
+import { MAX_NEIGHBOURS } from '../../src/result/savedEdits';
+import { addNeighbour, DEFAULT_ETA_GRID, readEditChoice, readEta, readEtaGrid, readLayers, readSweepChoice, removeNeighbour } from '../../src/webview/editForm';
 
 test('layers: distinct numbers the model has, separated by commas or spaces', () => {
   assert.deepEqual(readLayers('4', 5), { value: [4] });
